@@ -1,0 +1,146 @@
+"""Build images parent-first; skip the ones whose inputs have not changed."""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import hashlib
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from . import __version__, catalog, engine
+from .errors import UserError
+from .labels import INPUTS_LABEL, PROJECT_URL, BuildFacts, inputs_digest, oci_labels, versions_record
+
+CA_BUNDLE_CANDIDATES = (
+    "/etc/ssl/certs/ca-certificates.crt",      # Debian, Ubuntu, Alpine
+    "/etc/pki/tls/certs/ca-bundle.crt",        # Fedora, RHEL
+    "/etc/ssl/cert.pem",                       # macOS, BSD
+)
+
+
+@dataclasses.dataclass
+class Options:
+    names: list[str]
+    force: bool = False
+    no_cache: bool = False
+    verbose: bool = False
+    ca_bundle: Path | None = None
+    base_image: str | None = None     # replaces the Debian root image
+
+
+@dataclasses.dataclass
+class Outcome:
+    image: str
+    status: str          # "built" or "up to date"
+    seconds: float
+
+
+def find_ca_bundle(explicit: Path | None = None) -> Path:
+    """The CA bundle handed to builds: --ca-bundle, $SSL_CERT_FILE, or the host's."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise UserError(f"--ca-bundle {explicit}: no such file")
+        return explicit
+    for candidate in (os.environ.get("SSL_CERT_FILE"), *CA_BUNDLE_CANDIDATES):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    raise UserError("no CA bundle found on this host: pass --ca-bundle PATH "
+                    "(HTTPS downloads inside builds need one)")
+
+
+def _git(root: Path, *args: str) -> str:
+    result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def project_revision(root: Path) -> str:
+    sha = _git(root, "rev-parse", "HEAD") or "unknown"
+    return sha + "-dirty" if _git(root, "status", "--porcelain") else sha
+
+
+def now_rfc3339() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build(options: Options, say=print) -> list[Outcome]:
+    root = catalog.project_root()
+    images = catalog.load(root)
+    plan = catalog.build_order(images, options.names)
+    if options.base_image:
+        plan = [img for img in plan if img.recipe != "rootfs"]
+    engine.require_engine()
+    ca_bundle = find_ca_bundle(options.ca_bundle)
+    revision = project_revision(root)
+    source = _git(root, "remote", "get-url", "origin") or PROJECT_URL
+    logs = root / "build" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+
+    outcomes = []
+    for image in plan:
+        started = time.monotonic()
+        parent_ref, parent_inputs, parent_id = _parent(image, images, options.base_image)
+        folder = catalog.folder(image, root)
+        inputs = inputs_digest(folder, {"parent": parent_inputs})
+        current = engine.image_labels(image.ref)
+        if not options.force and current.get(INPUTS_LABEL) == inputs:
+            outcomes.append(Outcome(image.ref, "up to date", time.monotonic() - started))
+            say(f"{image.ref}: up to date")
+            continue
+        say(f"{image.ref}: building")
+        facts = BuildFacts(version=__version__, revision=revision, created=now_rfc3339(),
+                           source=source, base_name=parent_ref, base_digest=parent_id)
+        with _log(logs / f"{image.name}.log", options.verbose) as log:
+            if image.recipe == "rootfs":
+                _build_rootfs(image, folder, facts, inputs, log)
+            else:
+                engine.build(folder, image.ref, log=log, no_cache=options.no_cache,
+                             build_args={"BASE_IMAGE": parent_ref,
+                                         "BUILD_INFO": versions_record(image, facts)},
+                             labels=oci_labels(image, facts, inputs),
+                             secrets={"ca-bundle": ca_bundle})
+        outcomes.append(Outcome(image.ref, "built", time.monotonic() - started))
+        say(f"{image.ref}: built in {outcomes[-1].seconds:.1f}s")
+    return outcomes
+
+
+def _parent(image, images, base_image):
+    """(reference, inputs digest, image id) of the image's parent."""
+    if image.parent is None:
+        return "", "", ""
+    parent = images[image.parent]
+    ref = base_image if base_image and parent.recipe == "rootfs" else parent.ref
+    info = engine.inspect_image(ref)
+    if info is None:
+        raise UserError(f"parent image {ref} of {image.name} does not exist: "
+                        f"build it first, or check --base-image")
+    labels = info.get("Config", {}).get("Labels") or {}
+    return ref, labels.get(INPUTS_LABEL, info["Id"]), info["Id"]
+
+
+def _build_rootfs(image, folder, facts, inputs, log):
+    """Make the Debian root filesystem with the folder's mkrootfs, then import it."""
+    with tempfile.TemporaryDirectory(prefix="monasca-rootfs-") as tmp:
+        tarball = Path(tmp) / "rootfs.tar"
+        result = subprocess.run([str(folder / "mkrootfs"), str(tarball)],
+                                stdout=log, stderr=subprocess.STDOUT)
+        if result.returncode != 0:
+            raise UserError(f"making the root filesystem of {image.ref} failed "
+                            f"(exit {result.returncode}); see {getattr(log, 'name', 'the output above')}")
+        digest = "sha256:" + hashlib.sha256(tarball.read_bytes()).hexdigest()
+        facts = dataclasses.replace(facts, base_name="debian:bookworm (mmdebstrap)",
+                                    base_digest=digest)
+        engine.import_rootfs(tarball, image.ref, labels=oci_labels(image, facts, inputs), log=log)
+
+
+@contextlib.contextmanager
+def _log(path: Path, verbose: bool):
+    """A build log file; None when verbose, so that output goes to the terminal."""
+    if verbose:
+        yield None
+        return
+    with path.open("w") as file:
+        yield file

@@ -1,0 +1,84 @@
+"""`monasca-docker`: build, list and inspect the Monasca images."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import build as builder
+from . import catalog, doctor, engine
+from .errors import UserError
+
+
+def cmd_list(args) -> int:
+    for image in catalog.load().values():
+        parent = f"  (FROM {image.parent})" if image.parent else ""
+        print(f"{image.name:<12} {image.ref:<32} {image.description}{parent}")
+    return 0
+
+
+def cmd_build(args) -> int:
+    outcomes = builder.build(builder.Options(
+        names=args.images, force=args.force, no_cache=args.no_cache, verbose=args.verbose,
+        ca_bundle=args.ca_bundle, base_image=args.base_image))
+    built = sum(o.status == "built" for o in outcomes)
+    print(f"{built} built, {len(outcomes) - built} up to date")
+    return 0
+
+
+def cmd_info(args) -> int:
+    images = catalog.load()
+    catalog.check_names(images, [args.image])
+    ref = images[args.image].ref
+    if engine.inspect_image(ref) is None:
+        raise UserError(f"{ref} is not built yet: run `monasca-docker build {args.image}`")
+    print(json.dumps({"image": ref,
+                      "labels": engine.image_labels(ref),
+                      "versions": json.loads(engine.run_image(ref, "version", "--json"))},
+                     indent=2, sort_keys=True))
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    return doctor.run(args.ca_bundle)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="monasca-docker", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("list", help="the images the catalog knows").set_defaults(run=cmd_list)
+
+    build = sub.add_parser("build", help="build images, parents first (all when none named)")
+    build.add_argument("images", nargs="*", metavar="IMAGE")
+    build.add_argument("--force", action="store_true", help="rebuild even when inputs are unchanged")
+    build.add_argument("--no-cache", action="store_true", help="do not use the layer cache")
+    build.add_argument("--verbose", "-v", action="store_true", help="show build output")
+    build.add_argument("--ca-bundle", type=Path, help="CA bundle for HTTPS inside builds")
+    build.add_argument("--base-image", help="build on this image instead of the Debian root image")
+    build.set_defaults(run=cmd_build)
+
+    info = sub.add_parser("info", help="labels and /VERSIONS of a built image")
+    info.add_argument("image")
+    info.set_defaults(run=cmd_info)
+
+    doc = sub.add_parser("doctor", help="check the engine, plugins, disk and HTTPS in builds")
+    doc.add_argument("--ca-bundle", type=Path)
+    doc.set_defaults(run=cmd_doctor)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except UserError as exc:
+        print(f"monasca-docker: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

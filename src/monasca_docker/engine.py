@@ -1,0 +1,112 @@
+"""Thin adapter over the `docker` CLI: the only module that runs it."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from .errors import UserError
+
+SETUP_HINT = "run scripts/setup-engine (as root) to install and start one"
+
+
+def _docker(*args: str, capture: bool = True, **kwargs) -> subprocess.CompletedProcess:
+    if shutil.which("docker") is None:
+        raise UserError(f"the docker CLI is not installed: {SETUP_HINT}")
+    env = {**os.environ, "DOCKER_BUILDKIT": "1"}
+    return subprocess.run(["docker", *args], text=True, env=env,
+                          capture_output=capture, **kwargs)
+
+
+def require_engine() -> str:
+    """The engine's version; a clear error when none answers."""
+    result = _docker("version", "--format", "{{.Server.Version}}")
+    if result.returncode != 0:
+        detail = (result.stderr.strip().splitlines() or ["no answer"])[-1]
+        raise UserError(f"no Docker engine answers ({detail}): {SETUP_HINT}")
+    return result.stdout.strip()
+
+
+def inspect_image(ref: str) -> dict | None:
+    """`docker image inspect` of ref, or None when the image does not exist."""
+    result = _docker("image", "inspect", ref)
+    if result.returncode != 0:
+        return None
+    return json.loads(result.stdout)[0]
+
+
+def image_labels(ref: str) -> dict[str, str]:
+    info = inspect_image(ref)
+    return (info or {}).get("Config", {}).get("Labels") or {}
+
+
+def build(context: Path, tag: str, *, build_args: dict[str, str], labels: dict[str, str],
+          secrets: dict[str, Path], no_cache: bool = False, log=None) -> None:
+    args = ["build", "--tag", tag, "--progress", "plain"]
+    for key, value in build_args.items():
+        args += ["--build-arg", f"{key}={value}"]
+    for key, value in labels.items():
+        args += ["--label", f"{key}={value}"]
+    for key, path in secrets.items():
+        args += ["--secret", f"id={key},src={path}"]
+    if no_cache:
+        args.append("--no-cache")
+    _run_logged(args + [str(context)], log, f"building {tag} failed")
+
+
+def import_rootfs(tarball: Path, tag: str, *, labels: dict[str, str], log=None) -> None:
+    args = ["import", "--change", 'CMD ["bash"]']
+    for key, value in labels.items():
+        args += ["--change", f"LABEL {key}={json.dumps(value)}"]
+    _run_logged(args + [str(tarball), tag], log, f"importing {tag} failed")
+
+
+def _run_logged(args: list[str], log, failure: str) -> None:
+    """Run docker with its output going to `log` (a file) or to our stdout."""
+    result = _docker(*args, capture=False, stdout=log, stderr=subprocess.STDOUT)
+    if result.returncode == 0:
+        return
+    message = f"{failure} (exit {result.returncode})"
+    if log is not None:
+        log.flush()
+        tail = Path(log.name).read_text(errors="replace").splitlines()[-15:]
+        message += "; last lines of " + log.name + ":\n  " + "\n  ".join(tail)
+    raise UserError(message)
+
+
+def save_image(ref: str, out: Path) -> None:
+    result = _docker("save", "--output", str(out), ref)
+    if result.returncode != 0:
+        raise UserError(f"docker save {ref} failed: {result.stderr.strip()}")
+
+
+def run_image(ref: str, *args: str) -> str:
+    """Output of `docker run --rm ref args...`."""
+    result = _docker("run", "--rm", ref, *args)
+    if result.returncode != 0:
+        raise UserError(f"docker run {ref} {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout
+
+
+def versions() -> dict[str, str]:
+    """Versions of the engine, CLI and plugins ('missing' where absent)."""
+    def first_line(*args):
+        result = _docker(*args)
+        return result.stdout.strip().splitlines()[0] if result.returncode == 0 and result.stdout.strip() else "missing"
+    return {
+        "engine": first_line("version", "--format", "{{.Server.Version}}"),
+        "client": first_line("version", "--format", "{{.Client.Version}}"),
+        "compose": first_line("compose", "version", "--short"),
+        "buildx": first_line("buildx", "version"),
+    }
+
+
+def remove_image(ref: str) -> None:
+    _docker("image", "rm", "--force", ref)
+
+
+def root_dir() -> str:
+    """Where the engine keeps images (for disk space checks)."""
+    return _docker("info", "--format", "{{.DockerRootDir}}").stdout.strip() or "/"
