@@ -1,0 +1,76 @@
+import pytest
+
+from monasca_docker import catalog
+from monasca_docker.errors import UserError
+
+FAMILY = """
+[images.root]
+repository = "x/root"
+recipe = "rootfs"
+title = "root"
+description = "root"
+
+[images.base]
+repository = "x/base"
+parent = "root"
+title = "base"
+description = "base"
+
+[images.api]
+repository = "x/api"
+parent = "base"
+title = "api"
+description = "api"
+
+[images.client]
+repository = "x/client"
+parent = "base"
+title = "client"
+description = "client"
+"""
+
+
+def names(images):
+    return [image.name for image in images]
+
+
+def test_build_order_puts_parents_first_and_keeps_catalog_order():
+    images = catalog.parse(FAMILY)
+    assert names(catalog.build_order(images)) == ["root", "base", "api", "client"]
+
+
+def test_one_image_brings_its_ancestors_only():
+    images = catalog.parse(FAMILY)
+    assert names(catalog.build_order(images, ["client"])) == ["root", "base", "client"]
+
+
+def test_unknown_image_names_the_closest_known_one():
+    images = catalog.parse(FAMILY)
+    with pytest.raises(UserError, match=r"unknown image 'clinet'; did you mean 'client'\?.*monasca-docker list"):
+        catalog.build_order(images, ["clinet"])
+
+
+def test_unknown_parent_is_refused():
+    with pytest.raises(UserError, match="unknown parent 'nope'"):
+        catalog.parse('[images.a]\nrepository="a"\ntitle="a"\ndescription="a"\nparent="nope"\n')
+
+
+def test_parent_cycle_is_refused():
+    text = ('[images.a]\nrepository="a"\ntitle="a"\ndescription="a"\nparent="b"\n'
+            '[images.b]\nrepository="b"\ntitle="b"\ndescription="b"\nparent="a"\n')
+    with pytest.raises(UserError, match="cycle"):
+        catalog.parse(text)
+
+
+def test_malformed_catalog_and_unknown_fields_are_clear_errors():
+    with pytest.raises(UserError, match="not valid TOML"):
+        catalog.parse("[images.a\n")
+    with pytest.raises(UserError, match="entry 'a'.*colour"):
+        catalog.parse('[images.a]\nrepository="a"\ntitle="a"\ndescription="a"\ncolour="red"\n')
+
+
+def test_the_project_catalog_has_every_image_folder():
+    images = catalog.load()
+    for image in images.values():
+        recipe_file = "mkrootfs" if image.recipe == "rootfs" else "Dockerfile"
+        assert (catalog.folder(image) / recipe_file).is_file(), image.name
