@@ -63,6 +63,8 @@ class StatusServer:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
+            do_POST = do_GET
+
             def log_message(self, *args):
                 pass
 
@@ -122,7 +124,8 @@ def _wait_for_socket(path, proc, log, seconds=60):
 @pytest.fixture(scope="session")
 def mariadb(tmp_path_factory):
     """A private MariaDB on 127.0.0.1 with database ``mon``, table ``alarm``
-    and user ``monapi`` (password MYSQL_PASSWORD) allowed on ``mon``."""
+    and user ``monapi`` (password MYSQL_PASSWORD) granted ``mon`` and the
+    missing ``notyet``; database ``other`` exists without a grant."""
     mariadbd = shutil.which("mariadbd") or shutil.which("mariadbd", path="/usr/sbin")
     install_db = shutil.which("mariadb-install-db")
     if not mariadbd or not install_db:
@@ -157,8 +160,10 @@ def mariadb(tmp_path_factory):
             cursor.execute("CREATE DATABASE mon")
             cursor.execute("CREATE TABLE mon.alarm (id INT PRIMARY KEY)")
             cursor.execute("CREATE DATABASE other")
-            cursor.execute(f"CREATE USER '{MYSQL_USER}'@'%' IDENTIFIED BY %s", (MYSQL_PASSWORD,))
+            cursor.execute(f"CREATE USER '{MYSQL_USER}'@'%%' IDENTIFIED BY %s", (MYSQL_PASSWORD,))
             cursor.execute(f"GRANT ALL ON mon.* TO '{MYSQL_USER}'@'%'")
+            # Granted but never created: the server can say it does not exist.
+            cursor.execute(f"GRANT ALL ON notyet.* TO '{MYSQL_USER}'@'%'")
         yield {"host": "127.0.0.1", "port": port, "user": MYSQL_USER, "password": MYSQL_PASSWORD}
     finally:
         proc.terminate()
@@ -195,9 +200,9 @@ bind-address = "127.0.0.1:{rpc_port}"
 def _influx_query(port, query, user=None, password=None):
     import urllib.parse
     import urllib.request
-    params = {"q": query, **({"u": user, "p": password} if user else {})}
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/query", data=urllib.parse.urlencode(params).encode())
+    auth = f"?{urllib.parse.urlencode({'u': user, 'p': password})}" if user else ""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/query{auth}",
+                                     data=urllib.parse.urlencode({"q": query}).encode())
     with urllib.request.urlopen(request, timeout=5) as response:
         return response.read()
 

@@ -5,6 +5,7 @@ imported inside the functions: a HEALTHCHECK that only probes HTTP should not
 pay for importing the Kafka client every few seconds.
 """
 
+import base64
 import json
 import logging
 import urllib.parse
@@ -63,6 +64,7 @@ def kafka(brokers, topics, partitions, timeout):
 
 
 # MySQL server error codes that have a clearer wording for an operator.
+_ER_DBACCESS_DENIED = 1044
 _ER_ACCESS_DENIED = 1045
 _ER_BAD_DB = 1049
 _CR_CONN_HOST_ERROR = 2003
@@ -81,6 +83,11 @@ def mysql(host, port, user, password, database, tables, timeout):
         code = exc.args[0] if exc.args else None
         if code == _ER_ACCESS_DENIED:
             raise ProbeError(f"access denied for user '{user}'") from None
+        if code == _ER_DBACCESS_DENIED:
+            # The server says this also when the database is missing and the
+            # user has no grant that would let it see so.
+            raise ProbeError(f"access denied for user '{user}' to database '{database}' "
+                             "(no grant, or it does not exist)") from None
         if code == _ER_BAD_DB:
             raise ProbeError(f"database '{database}' does not exist") from None
         if code == _CR_CONN_HOST_ERROR and exc.__context__ is not None:
@@ -124,14 +131,14 @@ def influxdb(base, user, password, database, timeout):
         raise ProbeError(f"ping got HTTP {status}")
     if not database:
         return
-    params = {"q": "SHOW DATABASES"}
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
     if user:
-        params.update(u=user, p=password or "")
-    # POST keeps the credentials out of the server's access log.
+        # Basic auth keeps the credentials out of URLs and access logs.
+        token = base64.b64encode(f"{user}:{password or ''}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
     status, body = probes.http_request(
-        base + "/query", timeout, method="POST",
-        body=urllib.parse.urlencode(params).encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded"})
+        base + "/query", timeout, method="POST", headers=headers,
+        body=urllib.parse.urlencode({"q": "SHOW DATABASES"}).encode())
     if status != 200:
         raise ProbeError(f"SHOW DATABASES got HTTP {status}")
     try:

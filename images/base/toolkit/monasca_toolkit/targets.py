@@ -37,7 +37,7 @@ _SECRET_KEYS = {"password", "passwd", "pass", "secret", "token", "p"}
 MASK = "***"
 
 
-@dataclass
+@dataclass(eq=False)  # identity: two equal URLs are still two targets
 class Target:
     label: str  # redacted: safe to print
     probe: object  # callable(timeout) raising ProbeError

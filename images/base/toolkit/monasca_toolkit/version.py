@@ -2,11 +2,12 @@
 
 Usage::
 
-    monasca-version record [--section NAME] KEY=VALUE [KEY=VALUE ...]
+    monasca-version record [--section NAME] [--json OBJECT] [KEY=VALUE ...]
     monasca-version show [--json]
 
 The record is one JSON object; ``MONASCA_VERSIONS_FILE`` overrides its path.
-``record`` merges keys into it (creating the file), at the top level or in
+``record`` merges keys into it (creating the file), from KEY=VALUE pairs and
+from ``--json`` (one JSON object, as the image build passes it), at the top level or in
 the nested object ``NAME`` so that a child image can add its component's
 versions next to those of monasca-base without clobbering them. ``show``
 prints aligned ``key: value`` lines (``section.key`` for nested ones);
@@ -75,13 +76,24 @@ def parse_pairs(pairs):
     return result
 
 
-def record(path, pairs, section=None):
+def parse_object(text):
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise VersionsError(f"--json is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise VersionsError("--json must be a JSON object")
+    return value
+
+
+def record(path, pairs, section=None, extra=None):
     data = load(path, missing_ok=True)
     target = data
     if section:
         target = data.setdefault(section, {})
         if not isinstance(target, dict):
             raise VersionsError(f"{path}: {section!r} is a value, not a section")
+    target.update(extra or {})
     target.update(parse_pairs(pairs))
     save(path, data)
 
@@ -107,14 +119,16 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     rec = commands.add_parser("record", help="merge KEY=VALUE pairs into the record")
     rec.add_argument("--section", help="store the pairs under this nested object")
-    rec.add_argument("pairs", nargs="+", metavar="KEY=VALUE")
+    rec.add_argument("--json", dest="json_object", default="{}",
+                     help="a JSON object to merge as well")
+    rec.add_argument("pairs", nargs="*", metavar="KEY=VALUE")
     show = commands.add_parser("show", help="print the record")
     show.add_argument("--json", action="store_true", help="print the JSON as stored")
     args = parser.parse_args(argv)
     path = versions_path()
     try:
         if args.command == "record":
-            record(path, args.pairs, args.section)
+            record(path, args.pairs, args.section, parse_object(args.json_object))
         elif args.json:
             print(json.dumps(load(path), indent=2, sort_keys=True))
         else:

@@ -27,7 +27,7 @@ MAX_ATTEMPT_SECONDS = 10.0
 def wait(pending, timeout, interval, out=sys.stdout):
     """Check ``pending`` targets until all are up or ``timeout`` passes.
 
-    Returns a dict label -> last reason for the targets that never came up.
+    Returns {target: last reason} for the targets that never came up.
     """
     deadline = time.monotonic() + timeout
     last = {}
@@ -37,10 +37,10 @@ def wait(pending, timeout, interval, out=sys.stdout):
             reason = target.check(min(remaining, MAX_ATTEMPT_SECONDS))
             if reason is None:
                 pending.remove(target)
-                last.pop(target.label, None)
+                last.pop(target, None)
                 print(f"monasca-wait: up: {target.label}", file=out, flush=True)
             else:
-                last[target.label] = reason
+                last[target] = reason
         remaining = deadline - time.monotonic()
         if not pending or remaining <= 0:
             return last
@@ -66,8 +66,8 @@ def main(argv=None):
     if failed:
         print(f"monasca-wait: error: gave up after {args.timeout:g}s; "
               f"{len(failed)} of {len(args.urls)} targets never came up:", file=sys.stderr)
-        for label, reason in failed.items():
-            print(f"  {label}: {reason}", file=sys.stderr)
+        for target, reason in failed.items():
+            print(f"  {target.label}: {reason}", file=sys.stderr)
         return 1
     print(f"monasca-wait: all {len(args.urls)} targets up after "
           f"{time.monotonic() - started:.1f}s", flush=True)
