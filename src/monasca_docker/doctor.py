@@ -18,6 +18,7 @@ def https_in_build(image_ref: str, ca_bundle: Path) -> tuple[bool, str]:
     """Build a throwaway image that fetches a PyPI page over HTTPS."""
     dockerfile = (
         f"FROM {image_ref}\n"
+        "USER root\n"  # secrets are mounted readable by root only
         "RUN --mount=type=secret,id=ca-bundle,target=/run/secrets/ca-bundle \\\n"
         "    python3 -c \"import ssl, urllib.request; urllib.request.urlopen("
         f"'{HTTPS_PROBE_URL}', timeout=20, "

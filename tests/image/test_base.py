@@ -12,9 +12,9 @@ from .conftest import CLI, ROOT, docker
 def test_version_names_revision_date_python_and_base(base_image):
     human = docker("run", "--rm", base_image, "version").stdout
     record = json.loads(docker("run", "--rm", base_image, "version", "--json").stdout)
-    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"],
-                          capture_output=True, text=True).stdout.strip()
-    assert record["revision"].startswith(head[:7]) or head == ""
+    sha = record["revision"].removesuffix("-dirty")
+    assert subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", sha + "^{commit}"]).returncode == 0, \
+        f"revision {sha} is not a commit of this checkout"
     assert record["python"].startswith("3.11.")
     assert record["base_name"] == "monasca/debian:bookworm-slim"
     assert record["created"].endswith("Z")
@@ -76,7 +76,7 @@ def wait_health(name, want, timeout=30):
 
 def test_health_check_without_configuration_is_unhealthy(base_image):
     name = f"monasca-test-health-{uuid.uuid4().hex[:8]}"
-    docker("run", "-d", "--name", name, "--health-interval", "1s", "--health-retries", "1",
+    docker("run", "-d", "--name", name, "--health-interval", "1s", "--health-retries", "1", "--health-start-period", "1s",
            base_image, "sleep", "120")
     try:
         state = wait_health(name, "unhealthy")
@@ -88,7 +88,7 @@ def test_health_check_without_configuration_is_unhealthy(base_image):
 
 def test_health_check_follows_the_configured_check(base_image):
     name = f"monasca-test-health-{uuid.uuid4().hex[:8]}"
-    docker("run", "-d", "--name", name, "--health-interval", "1s", "--health-retries", "1",
+    docker("run", "-d", "--name", name, "--health-interval", "1s", "--health-retries", "1", "--health-start-period", "1s",
            "-e", "MONASCA_HEALTH=process:sleep", base_image, "sleep", "120")
     try:
         assert wait_health(name, "healthy")["Status"] == "healthy"
