@@ -19,11 +19,17 @@ import pytest
 TOOLKIT = Path(__file__).resolve().parents[2] / "images" / "base" / "toolkit"
 
 
-def free_port():
+def _free_port():
     """A TCP port on 127.0.0.1 that nothing listens on (right now)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _tool_environ():
+    environ = dict(os.environ)
+    environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TOOLKIT), environ.get("PYTHONPATH")]))
+    return environ
 
 
 def run_tool(module, *args, env=None, timeout=60):
@@ -32,8 +38,7 @@ def run_tool(module, *args, env=None, timeout=60):
     ``env`` entries are added to a copy of the environment; a value of None
     removes that variable.
     """
-    environ = dict(os.environ)
-    environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TOOLKIT), environ.get("PYTHONPATH")]))
+    environ = _tool_environ()
     for key, value in (env or {}).items():
         if value is None:
             environ.pop(key, None)
@@ -47,6 +52,17 @@ def run_tool(module, *args, env=None, timeout=60):
 @pytest.fixture
 def tool():
     return run_tool
+
+
+@pytest.fixture
+def tool_environ():
+    """An environment in which ``python -m monasca_toolkit.X`` works."""
+    return _tool_environ()
+
+
+@pytest.fixture
+def free_port():
+    return _free_port()
 
 
 class StatusServer:
@@ -86,6 +102,12 @@ def http_server():
     server = StatusServer()
     yield server
     server.close()
+
+
+@pytest.fixture
+def status_server():
+    """The StatusServer class, for a test that starts one on a chosen port."""
+    return StatusServer
 
 
 @pytest.fixture
@@ -137,7 +159,7 @@ def mariadb(tmp_path_factory):
         [install_db, "--no-defaults", f"--datadir={datadir}", "--user=root",
          "--auth-root-authentication-method=normal", "--skip-test-db"],
         check=True, capture_output=True, timeout=120)
-    port = free_port()
+    port = _free_port()
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [mariadbd, "--no-defaults", f"--datadir={datadir}", f"--socket={sock}",
@@ -215,9 +237,9 @@ def influxdb(tmp_path_factory):
         pytest.fail("influxd not found: the InfluxDB wait tests need a real server; "
                     "run `apt-get install -y influxdb`")
     base = tmp_path_factory.mktemp("influxdb")
-    port, log = free_port(), base / "influxd.log"
+    port, log = _free_port(), base / "influxd.log"
     config = base / "influxdb.conf"
-    config.write_text(INFLUX_CONFIG.format(base=base, port=port, rpc_port=free_port()))
+    config.write_text(INFLUX_CONFIG.format(base=base, port=port, rpc_port=_free_port()))
     with open(log, "w") as out:
         proc = subprocess.Popen([influxd, "run", "-config", str(config)],
                                 stdout=out, stderr=subprocess.STDOUT)

@@ -1,11 +1,9 @@
 """monasca-health: one pass over the checks, exit 0 only if all pass."""
 
-import os
 import socket
 import subprocess
 import sys
 
-from conftest import TOOLKIT, free_port
 
 
 def test_http_ok(tool, http_server):
@@ -50,11 +48,10 @@ def test_checks_from_environment_all_must_pass(tool, http_server):
     assert result.stdout.count("ok: ") == 2 and "FAILED: " in result.stdout
 
 
-def test_tcp(tool):
+def test_tcp(tool, free_port):
     with socket.create_server(("127.0.0.1", 0)) as server:
         assert tool("health", f"tcp://127.0.0.1:{server.getsockname()[1]}").returncode == 0
-    port = free_port()
-    result = tool("health", f"tcp://127.0.0.1:{port}")
+    result = tool("health", f"tcp://127.0.0.1:{free_port}")
     assert result.returncode == 1 and "connection refused" in result.stdout
 
 
@@ -71,13 +68,13 @@ def test_process_alive_and_missing(tool):
     assert result.returncode == 1 and "no such process" in result.stdout
 
 
-def test_process_check_does_not_match_its_own_shell():
+def test_process_check_does_not_match_its_own_shell(tool_environ):
     # HEALTHCHECK CMD in shell form runs `sh -c "monasca-health process:X"`:
     # that shell's command line names X but is not the service. (`; exit`
     # keeps the shell from exec'ing the command and leaving the picture.)
     command = f"{sys.executable} -m monasca_toolkit.health process:no-such-daemon-xyz; exit $?"
     result = subprocess.run(["sh", "-c", command], capture_output=True, text=True,
-                            env={**os.environ, "PYTHONPATH": str(TOOLKIT)})
+                            env=tool_environ)
     assert result.returncode == 1 and "no such process" in result.stdout
 
 

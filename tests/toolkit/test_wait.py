@@ -3,7 +3,6 @@
 import socket
 
 import pytest
-from conftest import INFLUX_PASSWORD, MYSQL_PASSWORD, StatusServer, free_port
 
 
 class Listener:
@@ -21,24 +20,22 @@ def wait(tool, *args, timeout=3, env=None):
                 "--interval", "0.2", *args, env=env)
 
 
-def test_tcp_listener_that_starts_late(tool, later):
-    port = free_port()
-    later(1.0, lambda: Listener(port))
-    result = wait(tool, f"tcp://127.0.0.1:{port}", timeout=10)
+def test_tcp_listener_that_starts_late(tool, later, free_port):
+    later(1.0, lambda: Listener(free_port))
+    result = wait(tool, f"tcp://127.0.0.1:{free_port}", timeout=10)
     assert result.returncode == 0, result.stderr
-    assert f"monasca-wait: up: tcp://127.0.0.1:{port}" in result.stdout
+    assert f"monasca-wait: up: tcp://127.0.0.1:{free_port}" in result.stdout
 
 
-def test_http_server_that_starts_late_with_expected_status(tool, later):
-    port = free_port()
+def test_http_server_that_starts_late_with_expected_status(tool, later, free_port, status_server):
 
     def start():
-        server = StatusServer(port)
+        server = status_server(free_port)
         server.statuses.update({"/health": 200, "/v3": 300})
         return server
 
     later(1.0, start)
-    result = wait(tool, f"http://127.0.0.1:{port}/health", f"http://127.0.0.1:{port}/v3#status=300",
+    result = wait(tool, f"http://127.0.0.1:{free_port}/health", f"http://127.0.0.1:{free_port}/v3#status=300",
                   timeout=10)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("monasca-wait: up:") == 2
@@ -60,15 +57,14 @@ def test_http_status_not_yet_good_then_good(tool, http_server, later):
     assert result.returncode == 0, result.stderr
 
 
-def test_timeout_names_every_target_and_its_last_error(tool, http_server, tmp_path):
-    refused = free_port()
+def test_timeout_names_every_target_and_its_last_error(tool, http_server, tmp_path, free_port):
     http_server.statuses["/down"] = 503
-    result = wait(tool, f"tcp://127.0.0.1:{refused}", http_server.url("/down"),
+    result = wait(tool, f"tcp://127.0.0.1:{free_port}", http_server.url("/down"),
                   f"file://{tmp_path}/marker", http_server.url("/down#status=200"), timeout=1)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert "gave up after 1s; 4 of 4 targets never came up" in lines[0]
-    assert f"  tcp://127.0.0.1:{refused}: connection refused" in lines
+    assert f"  tcp://127.0.0.1:{free_port}: connection refused" in lines
     assert f"  {http_server.url('/down')}: HTTP 503" in lines
     assert f"  file://{tmp_path}/marker: no such file" in lines
     assert f"  {http_server.url('/down#status=200')}: HTTP 503" in lines
@@ -97,8 +93,9 @@ def test_malformed_url_is_a_usage_error(tool):
 
 # --- MySQL -----------------------------------------------------------------
 
-def mysql_url(db, password=MYSQL_PASSWORD, query="", database="mon"):
+def mysql_url(db, password=None, query="", database="mon"):
     from urllib.parse import quote
+    password = db["password"] if password is None else password
     return (f"mysql://{db['user']}:{quote(password, safe='')}@{db['host']}:{db['port']}"
             f"/{database}{query}")
 
@@ -106,13 +103,13 @@ def mysql_url(db, password=MYSQL_PASSWORD, query="", database="mon"):
 def test_mysql_up_with_database_and_tables(tool, mariadb):
     result = wait(tool, mysql_url(mariadb, query="?table=alarm"))
     assert result.returncode == 0, result.stderr
-    assert MYSQL_PASSWORD not in result.stdout + result.stderr
+    assert mariadb['password'] not in result.stdout + result.stderr
     assert f"up: mysql://monapi:***@127.0.0.1:{mariadb['port']}/mon?table=alarm" in result.stdout
 
 
 def test_mysql_password_from_environment(tool, mariadb):
     url = f"mysql://monapi:${{MYSQL_PW}}@127.0.0.1:{mariadb['port']}/mon"
-    result = wait(tool, url, env={"MYSQL_PW": MYSQL_PASSWORD})
+    result = wait(tool, url, env={"MYSQL_PW": mariadb['password']})
     assert result.returncode == 0, result.stderr
     assert "up: mysql://monapi:${MYSQL_PW}@" in result.stdout
     result = wait(tool, url, env={"MYSQL_PW": None})
@@ -146,58 +143,54 @@ def test_mysql_missing_table(tool, mariadb):
     assert "table 'metrics' missing in database 'mon'" in result.stderr
 
 
-def test_mysql_nothing_listening(tool):
-    port = free_port()
-    result = wait(tool, f"mysql://u:pw-never-shown@127.0.0.1:{port}/mon", timeout=1)
+def test_mysql_nothing_listening(tool, free_port):
+    result = wait(tool, f"mysql://u:pw-never-shown@127.0.0.1:{free_port}/mon", timeout=1)
     assert result.returncode == 1
-    assert f"mysql://u:***@127.0.0.1:{port}/mon: connection refused" in result.stderr
+    assert f"mysql://u:***@127.0.0.1:{free_port}/mon: connection refused" in result.stderr
     assert "pw-never-shown" not in result.stderr
 
 
 # --- InfluxDB --------------------------------------------------------------
 
 def test_influxdb_up_with_database(tool, influxdb):
-    url = f"influxdb://{influxdb['user']}:{INFLUX_PASSWORD}@127.0.0.1:{influxdb['port']}/mon"
+    url = f"influxdb://{influxdb['user']}:{influxdb['password']}@127.0.0.1:{influxdb['port']}/mon"
     result = wait(tool, url)
     assert result.returncode == 0, result.stderr
-    assert INFLUX_PASSWORD not in result.stdout
+    assert influxdb['password'] not in result.stdout
 
 
 def test_influxdb_missing_database_and_bad_credentials(tool, influxdb):
     base = f"127.0.0.1:{influxdb['port']}"
-    result = wait(tool, f"influxdb://{influxdb['user']}:{INFLUX_PASSWORD}@{base}/metrics",
+    result = wait(tool, f"influxdb://{influxdb['user']}:{influxdb['password']}@{base}/metrics",
                   f"influxdb://{influxdb['user']}:bad-influx-pw@{base}/mon", timeout=1)
     assert result.returncode == 1
     assert f"influxdb://{influxdb['user']}:***@{base}/metrics: database 'metrics' does not exist" \
         in result.stderr
     assert f"influxdb://{influxdb['user']}:***@{base}/mon: SHOW DATABASES got HTTP 401" \
         in result.stderr
-    assert "bad-influx-pw" not in result.stderr and INFLUX_PASSWORD not in result.stderr
+    assert "bad-influx-pw" not in result.stderr and influxdb['password'] not in result.stderr
 
 
-def test_influxdb_nothing_listening(tool):
-    port = free_port()
-    result = wait(tool, f"influxdb://127.0.0.1:{port}/mon", timeout=1)
-    assert result.returncode == 1 and f"127.0.0.1:{port}/mon: connection refused" in result.stderr
+def test_influxdb_nothing_listening(tool, free_port):
+    result = wait(tool, f"influxdb://127.0.0.1:{free_port}/mon", timeout=1)
+    assert result.returncode == 1 and f"127.0.0.1:{free_port}/mon: connection refused" in result.stderr
 
 
 # --- Kafka and Keystone: only the refused path until the stack tests -------
 
-def test_kafka_nothing_listening(tool):
-    port = free_port()
-    url = f"kafka://127.0.0.1:{port}/metrics,events?partitions=3"
+def test_kafka_nothing_listening(tool, free_port):
+    url = f"kafka://127.0.0.1:{free_port}/metrics,events?partitions=3"
     result = wait(tool, url, timeout=1)
     assert result.returncode == 1
-    assert f"  {url}: 127.0.0.1:{port} connection refused" in result.stderr.splitlines()
+    assert f"  {url}: 127.0.0.1:{free_port} connection refused" in result.stderr.splitlines()
 
 
-def test_keystone_nothing_listening_redacts_password(tool):
-    port = free_port()
-    url = (f"keystone+http://127.0.0.1:{port}/v3?user=monasca&password=ks-pass-123"
+def test_keystone_nothing_listening_redacts_password(tool, free_port):
+    url = (f"keystone+http://127.0.0.1:{free_port}/v3?user=monasca&password=ks-pass-123"
            "&project=service")
     result = wait(tool, url, timeout=1)
     assert result.returncode == 1
-    assert (f"keystone+http://127.0.0.1:{port}/v3?user=monasca&password=***&project=service: "
+    assert (f"keystone+http://127.0.0.1:{free_port}/v3?user=monasca&password=***&project=service: "
             "connection refused") in result.stderr
     assert "ks-pass-123" not in result.stderr
 
