@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 TOOLKIT = Path(__file__).resolve().parents[2] / "images" / "base" / "toolkit"
+# The few in-process tests import the package from the source tree too.
+sys.path.insert(0, str(TOOLKIT))
 
 
 def _free_port():

@@ -221,6 +221,15 @@ def test_new_file_mode_follows_umask_and_m_sets_it(tool, tmp_path):
     assert result.returncode == 0 and stat.S_IMODE(dest.stat().st_mode) == 0o600
 
 
+def test_symlinked_destination_is_written_through(tool, tmp_path):
+    real = write(tmp_path / "config" / "api.conf", "old\n")
+    link = tmp_path / "api.conf"
+    link.symlink_to(real)
+    result = tool("templer", "-f", write(tmp_path / "t.j2", "new"), link)
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and real.read_text() == "new\n"
+
+
 def test_remove_templates(tool, tmp_path):
     result, dest = render(tool, tmp_path, "x", "-r")
     assert result.returncode == 0 and dest.exists()

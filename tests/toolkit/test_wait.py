@@ -70,6 +70,17 @@ def test_timeout_names_every_target_and_its_last_error(tool, http_server, tmp_pa
     assert f"  {http_server.url('/down#status=200')}: HTTP 503" in lines
 
 
+def test_still_waiting_report_names_target_and_reason(monkeypatch, capsys, free_port):
+    from monasca_toolkit import targets, wait as wait_module
+    monkeypatch.setattr(wait_module, "REPORT_EVERY_SECONDS", 0.3)
+    target = targets.parse(f"mysql://u:hidden-pw@127.0.0.1:{free_port}/mon")
+    failed = wait_module.wait([target], timeout=1, interval=0.1)
+    assert failed == {target: "connection refused"}
+    lines = capsys.readouterr().out.splitlines()
+    assert lines and all(line.startswith("monasca-wait: still waiting after ") and line.endswith(
+        f"for mysql://u:***@127.0.0.1:{free_port}/mon: connection refused") for line in lines)
+
+
 def test_file_target(tool, tmp_path, later):
     marker = tmp_path / "ready"
 

@@ -26,7 +26,7 @@ def describe(exc):
         return describe(reason) if isinstance(reason, BaseException) else str(reason)
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
-    if isinstance(exc, (socket.timeout, TimeoutError)):
+    if isinstance(exc, TimeoutError):
         return "timed out"
     if isinstance(exc, socket.gaierror):
         return "cannot resolve host name"

@@ -297,7 +297,10 @@ def _apply_attributes(tmp, dest, mode):
 
 
 def write_atomically(dest, content, mode):
-    directory = os.path.dirname(os.path.abspath(dest))
+    # Write through a symlink, as python-templer's in-place write did, rather
+    # than replacing the link with a file.
+    dest = os.path.realpath(dest)
+    directory = os.path.dirname(dest)
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(dest)}.")
     try:

@@ -22,14 +22,18 @@ from monasca_toolkit import targets
 # No single attempt may hang longer than this, so a slow target cannot starve
 # the others of retries within the overall timeout.
 MAX_ATTEMPT_SECONDS = 10.0
+# A container stuck in start.sh should say why in `docker logs` well before
+# the timeout ends.
+REPORT_EVERY_SECONDS = 30.0
 
 
-def wait(pending, timeout, interval, out=sys.stdout):
+def wait(pending, timeout, interval):
     """Check ``pending`` targets until all are up or ``timeout`` passes.
 
     Returns {target: last reason} for the targets that never came up.
     """
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline, next_report = started + timeout, started + REPORT_EVERY_SECONDS
     last = {}
     while True:
         for target in list(pending):
@@ -38,13 +42,18 @@ def wait(pending, timeout, interval, out=sys.stdout):
             if reason is None:
                 pending.remove(target)
                 last.pop(target, None)
-                print(f"monasca-wait: up: {target.label}", file=out, flush=True)
+                print(f"monasca-wait: up: {target.label}", flush=True)
             else:
                 last[target] = reason
-        remaining = deadline - time.monotonic()
-        if not pending or remaining <= 0:
+        now = time.monotonic()
+        if not pending or now >= deadline:
             return last
-        time.sleep(min(interval, remaining))
+        if now >= next_report:
+            next_report = now + REPORT_EVERY_SECONDS
+            for target, reason in last.items():
+                print(f"monasca-wait: still waiting after {now - started:.0f}s for "
+                      f"{target.label}: {reason}", flush=True)
+        time.sleep(min(interval, deadline - now))
 
 
 def main(argv=None):
