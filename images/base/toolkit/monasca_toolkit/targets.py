@@ -27,6 +27,7 @@ values as ``***``; ``${NAME}`` references are shown as they are.
 import os
 import re
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from monasca_toolkit import probes, services
@@ -40,7 +41,7 @@ MASK = "***"
 @dataclass(eq=False)  # identity: two equal URLs are still two targets
 class Target:
     label: str  # redacted: safe to print
-    probe: object  # callable(timeout) raising ProbeError
+    probe: Callable[[float], None]  # raises ProbeError while not up
     secrets: list = field(default_factory=list)
 
     def check(self, timeout):
@@ -96,6 +97,12 @@ def redact(text):
         for item in parts.query.split("&") if item
         for key, _, value in [item.partition("=")])
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def _require_host(parts):
+    if not parts.hostname:
+        raise ValueError("missing host")
+    return parts.hostname
 
 
 def _hostport(text, default_port):
@@ -163,7 +170,7 @@ def _mysql(parts):
     user, password = _credentials(parts)
     if not user:
         raise ValueError("mysql:// needs a user: mysql://USER:PASSWORD@HOST/DB")
-    host, port = parts.hostname, parts.port or 3306
+    host, port = _require_host(parts), parts.port or 3306
     database = parts.path.strip("/")
     tables = [t for t in _query(parts).get("table", "").split(",") if t]
     if tables and not database:
@@ -188,7 +195,7 @@ def _keystone(parts):
 
 def _influxdb(parts):
     user, password = _credentials(parts)
-    base = f"http://{parts.hostname}:{parts.port or 8086}"
+    base = f"http://{_require_host(parts)}:{parts.port or 8086}"
     database = parts.path.strip("/")
     return (lambda timeout: services.influxdb(base, user, password, database, timeout),
             [password])

@@ -8,7 +8,8 @@ Each URL is a target in the grammar of ``monasca_toolkit.targets`` (tcp,
 http[s], file, process, kafka, mysql, keystone+http[s], influxdb). All targets
 share one overall timeout (default 300 s) and one retry interval (default
 2 s); targets that are up are not checked again. One line is printed per
-target as it comes up. On timeout the exit status is 1 and stderr names
+target as it comes up, and every 30 s the reason each remaining one is not
+up yet. On timeout the exit status is 1 and stderr names
 every target that never came up with the last thing seen for it. A malformed
 URL exits 2 at once. Passwords are never printed.
 """
