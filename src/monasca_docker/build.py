@@ -6,12 +6,13 @@ import dataclasses
 import datetime
 import hashlib
 import os
+import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from . import __version__, catalog, engine
+from . import __version__, catalog, engine, sources
 from .errors import UserError
 from .labels import INPUTS_LABEL, PROJECT_URL, BuildFacts, inputs_digest, oci_labels, versions_record
 
@@ -30,6 +31,17 @@ class Options:
     verbose: bool = False
     ca_bundle: Path | None = None
     base_image: str | None = None     # replaces the Debian root image
+    # Where the one named component image takes its code from (sources.choose).
+    version: str | None = None
+    repo: str | None = None
+    ref: str | None = None
+    local: Path | None = None
+
+    def source_for(self, image: catalog.Image) -> sources.Source:
+        asked = dict(version=self.version, repo=self.repo, ref=self.ref, local=self.local)
+        if image.name not in self.names:
+            asked = {}    # a parent built on the way keeps its default source
+        return sources.choose(image, **asked)
 
 
 @dataclasses.dataclass
@@ -70,6 +82,8 @@ def build(options: Options, say=print) -> list[Outcome]:
     root = catalog.project_root()
     images = catalog.load(root)
     plan = catalog.build_order(images, options.names)
+    if any((options.version, options.repo, options.ref, options.local)) and len(options.names) != 1:
+        raise UserError("--version, --repo, --ref and --local apply to one image: name exactly one")
     if options.base_image:
         plan = [img for img in plan if img.recipe != "rootfs"]
     engine.require_engine()
@@ -83,25 +97,26 @@ def build(options: Options, say=print) -> list[Outcome]:
     for image in plan:
         started = time.monotonic()
         parent_ref, parent_inputs, parent_id = _parent(image, images, options.base_image)
-        folder = catalog.folder(image, root)
-        inputs = inputs_digest(folder, {"parent": parent_inputs})
-        current = engine.image_labels(image.ref)
-        if not options.force and current.get(INPUTS_LABEL) == inputs:
-            outcomes.append(Outcome(image.ref, "up to date", time.monotonic() - started))
-            say(f"{image.ref}: up to date")
-            continue
-        say(f"{image.ref}: building")
-        facts = BuildFacts(version=__version__, revision=revision, created=now_rfc3339(),
-                           source=source, base_name=parent_ref, base_digest=parent_id)
-        with _log(logs / f"{image.name}.log", options.verbose) as log:
-            if image.recipe == "rootfs":
-                _build_rootfs(image, folder, facts, inputs, log)
-            else:
-                engine.build(folder, image.ref, log=log, no_cache=options.no_cache,
-                             build_args={"BASE_IMAGE": parent_ref,
-                                         "BUILD_INFO": versions_record(image, facts)},
-                             labels=oci_labels(image, facts, inputs),
-                             secrets={"ca-bundle": ca_bundle})
+        with _context(image, root, options) as (context, component_facts):
+            inputs = inputs_digest(context, {"parent": parent_inputs})
+            if not options.force and engine.image_labels(image.ref).get(INPUTS_LABEL) == inputs:
+                outcomes.append(Outcome(image.ref, "up to date", time.monotonic() - started))
+                say(f"{image.ref}: up to date")
+                continue
+            say(f"{image.ref}: building")
+            facts = BuildFacts(version=__version__, revision=revision, created=now_rfc3339(),
+                               source=source, base_name=parent_ref, base_digest=parent_id)
+            with _log(logs / f"{image.name}.log", options.verbose) as log:
+                if image.recipe == "rootfs":
+                    _build_rootfs(image, context, facts, inputs, log)
+                else:
+                    if image.component:
+                        sources.check_release(image, options.source_for(image))
+                    record = versions_record(image, facts, component_facts)
+                    engine.build(context, image.ref, log=log, no_cache=options.no_cache,
+                                 build_args={"BASE_IMAGE": parent_ref, "BUILD_INFO": record},
+                                 labels=oci_labels(image, facts, inputs),
+                                 secrets={"ca-bundle": ca_bundle})
         outcomes.append(Outcome(image.ref, "built", time.monotonic() - started))
         say(f"{image.ref}: built in {outcomes[-1].seconds:.1f}s")
     return outcomes
@@ -134,6 +149,20 @@ def _build_rootfs(image, folder, facts, inputs, log):
         facts = dataclasses.replace(facts, base_name="debian:bookworm (mmdebstrap)",
                                     base_digest=digest)
         engine.import_rootfs(tarball, image.ref, labels=oci_labels(image, facts, inputs), log=log)
+
+
+@contextlib.contextmanager
+def _context(image: catalog.Image, root: Path, options: Options):
+    """(build context, component facts): the image folder, plus source/ for a component."""
+    folder = catalog.folder(image, root)
+    if image.component is None:
+        yield folder, {}
+        return
+    with tempfile.TemporaryDirectory(prefix=f"monasca-{image.name}-") as tmp:
+        context = Path(tmp) / "context"
+        shutil.copytree(folder, context)
+        facts = sources.prepare(image, options.source_for(image), root, context / "source")
+        yield context, facts
 
 
 @contextlib.contextmanager

@@ -23,6 +23,12 @@ class Image:
     parent: str | None = None
     tag: str = "latest"
     recipe: str = "dockerfile"
+    # Images that package a Monasca component (a Python distribution):
+    component: str | None = None      # distribution name on PyPI
+    version: str | None = None        # its default release
+    git: str | None = None            # its repository, for --ref builds
+    packages: tuple[str, ...] = ()    # distributions installed beside it
+    series: str = "2023.2"            # OpenStack series of the lock file
 
     @property
     def ref(self) -> str:
@@ -38,6 +44,7 @@ def parse(text: str) -> dict[str, Image]:
     images = {}
     for name, fields in entries.items():
         try:
+            fields["packages"] = tuple(fields.get("packages", ()))
             images[name] = Image(name=name, **fields)
         except TypeError as exc:
             raise UserError(f"catalog entry {name!r}: {exc}") from exc

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from . import build as builder
-from . import catalog, doctor, engine
+from . import catalog, doctor, engine, lock
 from .errors import UserError
 
 
@@ -21,9 +21,20 @@ def cmd_list(args) -> int:
 def cmd_build(args) -> int:
     outcomes = builder.build(builder.Options(
         names=args.images, force=args.force, no_cache=args.no_cache, verbose=args.verbose,
-        ca_bundle=args.ca_bundle, base_image=args.base_image))
+        ca_bundle=args.ca_bundle, base_image=args.base_image,
+        version=args.version, repo=args.repo, ref=args.ref, local=args.local))
     built = sum(o.status == "built" for o in outcomes)
     print(f"{built} built, {len(outcomes) - built} up to date")
+    return 0
+
+
+def cmd_lock(args) -> int:
+    root = catalog.project_root()
+    images = catalog.load(root)
+    catalog.check_names(images, args.images)
+    for name in args.images or [n for n, img in images.items() if img.component]:
+        path = lock.write_lock(root, images[name], args.upper_constraints)
+        print(f"{name}: {path.relative_to(root)}")
     return 0
 
 
@@ -57,7 +68,18 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--verbose", "-v", action="store_true", help="show build output")
     build.add_argument("--ca-bundle", type=Path, help="CA bundle for HTTPS inside builds")
     build.add_argument("--base-image", help="build on this image instead of the Debian root image")
+    source = build.add_argument_group("source of the component (one image only)")
+    source.add_argument("--version", help="a PyPI release (default: the catalog's)")
+    source.add_argument("--repo", help="a git repository URL (default: the catalog's)")
+    source.add_argument("--ref", help="branch, tag, sha or refs/changes/NN/NNNNN/P of --repo")
+    source.add_argument("--local", type=Path, help="a local checkout, uncommitted changes included")
     build.set_defaults(run=cmd_build)
+
+    lock_cmd = sub.add_parser("lock", help="regenerate the lock files of component images")
+    lock_cmd.add_argument("images", nargs="*", metavar="IMAGE")
+    lock_cmd.add_argument("--upper-constraints", type=Path,
+                      help="OpenStack's upper constraints of the series (default: ../shared/reference)")
+    lock_cmd.set_defaults(run=cmd_lock)
 
     info = sub.add_parser("info", help="labels and /VERSIONS of a built image")
     info.add_argument("image")

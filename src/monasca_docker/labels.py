@@ -16,7 +16,7 @@ VENDOR = "monasca-docker project"
 LICENSES = "Apache-2.0"
 INPUTS_LABEL = "org.monasca.build.inputs"
 # Build output that never belongs to an image's inputs.
-IGNORED_PARTS = {"__pycache__", ".pytest_cache", "build", "dist"}
+IGNORED_PARTS = {"__pycache__", ".pytest_cache", "build", "dist", ".git"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,9 +47,13 @@ def oci_labels(image: Image, facts: BuildFacts, inputs: str) -> dict[str, str]:
     }
 
 
-def versions_record(image: Image, facts: BuildFacts) -> str:
-    """The JSON that `monasca-version record --json` writes into /VERSIONS."""
-    record = {"image": image.repository, **dataclasses.asdict(facts)}
+def versions_record(image: Image, facts: BuildFacts, component: dict[str, str] | None = None) -> str:
+    """The JSON that `monasca-version record --json` writes into /VERSIONS.
+
+    `component` holds the facts of the packaged component's source
+    (sources.prepare); an image without one records none.
+    """
+    record = {"image": image.repository, **dataclasses.asdict(facts), **(component or {})}
     return json.dumps(record, sort_keys=True)
 
 

@@ -2,12 +2,14 @@
 
 Usage::
 
-    monasca-version record [--section NAME] [--json OBJECT] [KEY=VALUE ...]
+    monasca-version record [--section NAME] [--json OBJECT] [--dist NAME]... [KEY=VALUE ...]
     monasca-version show [--json]
 
 The record is one JSON object; ``MONASCA_VERSIONS_FILE`` overrides its path.
 ``record`` merges keys into it (creating the file), from KEY=VALUE pairs and
-from ``--json`` (one JSON object, as the image build passes it), at the top level or in
+from ``--json`` (one JSON object, as the image build passes it) and from
+``--dist`` (the installed version of a Python distribution, under its
+name), at the top level or in
 the nested object ``NAME`` so that a child image can add its component's
 versions next to those of monasca-base without clobbering them. ``show``
 prints aligned ``key: value`` lines (``section.key`` for nested ones);
@@ -15,6 +17,7 @@ prints aligned ``key: value`` lines (``section.key`` for nested ones);
 """
 
 import argparse
+import importlib.metadata
 import json
 import os
 import sys
@@ -86,6 +89,17 @@ def parse_object(text):
     return value
 
 
+def installed_versions(dists):
+    """{dist: version} of installed Python distributions; an absent one is an error."""
+    found = {}
+    for dist in dists:
+        try:
+            found[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            raise VersionsError(f"--dist {dist}: not installed in this Python") from None
+    return found
+
+
 def record(path, pairs, section=None, extra=None):
     data = load(path, missing_ok=True)
     target = data
@@ -121,6 +135,8 @@ def main(argv=None):
     rec.add_argument("--section", help="store the pairs under this nested object")
     rec.add_argument("--json", dest="json_object", default="{}",
                      help="a JSON object to merge as well")
+    rec.add_argument("--dist", action="append", default=[],
+                     help="record the installed version of this distribution")
     rec.add_argument("pairs", nargs="*", metavar="KEY=VALUE")
     show = commands.add_parser("show", help="print the record")
     show.add_argument("--json", action="store_true", help="print the JSON as stored")
@@ -128,7 +144,8 @@ def main(argv=None):
     path = versions_path()
     try:
         if args.command == "record":
-            record(path, args.pairs, args.section, parse_object(args.json_object))
+            extra = {**parse_object(args.json_object), **installed_versions(args.dist)}
+            record(path, args.pairs, args.section, extra)
         elif args.json:
             print(json.dumps(load(path), indent=2, sort_keys=True))
         else:

@@ -1,0 +1,145 @@
+"""Where a component's code comes from: a PyPI release, a git ref, a local checkout.
+
+`prepare` writes the `source/` folder of a build context, the same for every
+kind, so that the Dockerfiles need one code path:
+
+    source/requirements.txt  what pip installs (the component and its packages)
+    source/constraints.txt   the series lock file, less the component itself
+    source/source.json       the facts recorded in the image
+    source/component/        the checkout, for git and local sources
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .catalog import Image
+from .errors import UserError
+
+PYPI_URL = "https://pypi.org/project/{}/"
+CHANGE_REF = re.compile(r"^refs/changes/\d{2}/\d+/\d+$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    kind: str                 # "pypi", "git" or "local"
+    version: str | None = None
+    repo: str | None = None
+    ref: str | None = None
+    path: Path | None = None
+
+
+def choose(image: Image, *, version=None, repo=None, ref=None, local=None) -> Source:
+    """The source that the command line asks for, else the catalog's release."""
+    if sum(x is not None for x in (version, ref, local)) > 1:
+        raise UserError("give one of --version, --ref and --local")
+    if local is not None:
+        return Source("local", path=Path(local))
+    if ref is not None or repo is not None:
+        repo = repo or image.git
+        if not ref:
+            raise UserError(f"--repo {repo} needs --ref (a branch, tag, sha or refs/changes/NN/NNNNN/P)")
+        return Source("git", repo=repo, ref=ref)
+    return Source("pypi", version=version or image.version)
+
+
+def lock_path(root: Path, image: Image) -> Path:
+    return root / "locks" / image.series / f"{image.name}.txt"
+
+
+def constraints(lock_text: str, component: str) -> str:
+    """The lock less the component's own pin, which a git build must not meet."""
+    def name(line):
+        return re.split(r"[=<>!~ ;\[]", line.strip(), maxsplit=1)[0]
+    own = normalise(component)
+    return "".join(line + "\n" for line in lock_text.splitlines()
+                   if line.strip() and not line.startswith("#") and normalise(name(line)) != own)
+
+
+def normalise(dist: str) -> str:
+    return re.sub(r"[-_.]+", "-", dist).lower()
+
+
+def requirements(image: Image, source: Source) -> list[str]:
+    target = (f"{image.component}=={source.version}" if source.kind == "pypi"
+              else "./component")
+    return [target, *image.packages]
+
+
+def prepare(image: Image, source: Source, root: Path, dest: Path) -> dict[str, str]:
+    """Write dest (the context's source/ folder); return the facts to record."""
+    dest.mkdir(parents=True)
+    lock = lock_path(root, image)
+    if not lock.is_file():
+        raise UserError(f"no lock file {lock.relative_to(root)}: run `monasca-docker lock {image.name}`")
+    facts = {"component": image.component, "component_source": PYPI_URL.format(image.component)}
+    if source.kind == "git":
+        facts.update(component_source=source.repo, component_ref=source.ref,
+                     component_sha=fetch_git(source.repo, source.ref, dest / "component"))
+    else:
+        facts.update(component_source=f"local checkout {source.path}",
+                     component_sha=copy_checkout(source.path, dest / "component"))
+    (dest / "requirements.txt").write_text("\n".join(requirements(image, source)) + "\n")
+    (dest / "constraints.txt").write_text(constraints(lock.read_text(), image.component))
+    (dest / "source.json").write_text(json.dumps(facts, indent=2, sort_keys=True) + "\n")
+    return facts
+
+
+def check_release(image: Image, source: Source) -> None:
+    """Refuse a version PyPI does not have, before a long build finds out."""
+    if source.kind != "pypi":
+        return
+    component, version = image.component, source.version
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--dest",
+         tempfile.mkdtemp(prefix="monasca-release-"), f"{component}=={version}"],
+        capture_output=True, text=True)
+    if result.returncode != 0:
+        raise UserError(f"{component} {version} is not on PyPI "
+                        f"(pip: {(result.stderr.strip().splitlines() or ['?'])[-1]}); "
+                        f"pick a released version or build from git with --ref")
+
+
+def _git(*args: str, cwd: Path | None = None) -> str:
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise UserError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def fetch_git(repo: str, ref: str, dest: Path) -> str:
+    """Check out repo at ref (branch, tag, sha or change ref) into dest; return the sha.
+
+    The clone keeps tags and history so that pbr can compute the version.
+    """
+    try:
+        _git("clone", "--quiet", "--no-checkout", repo, str(dest))
+    except UserError as exc:
+        raise UserError(f"cannot clone {repo}: {exc}") from None
+    try:
+        _git("fetch", "--quiet", "origin", ref, cwd=dest)
+        commit = "FETCH_HEAD"
+    except UserError:
+        # A server may refuse to serve a bare sha; the clone may hold it already.
+        commit = ref
+        if subprocess.run(["git", "cat-file", "-e", f"{ref}^{{commit}}"], cwd=dest).returncode != 0:
+            raise UserError(f"ref {ref!r} does not exist in {repo}: give a branch, tag, "
+                            f"full sha or refs/changes/NN/NNNNN/P that the server has") from None
+    _git("checkout", "--quiet", "--detach", commit, cwd=dest)
+    return _git("rev-parse", "HEAD", cwd=dest)
+
+
+def copy_checkout(path: Path, dest: Path) -> str:
+    """Copy a working tree as it is (uncommitted changes included); return its sha."""
+    if not (path / ".git").exists():
+        raise UserError(f"--local {path} is not a git checkout (no .git)")
+    shutil.copytree(path, dest, symlinks=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".tox", "*.egg-info"))
+    sha = _git("rev-parse", "HEAD", cwd=path)
+    return sha + "-dirty" if _git("status", "--porcelain", cwd=path) else sha
