@@ -14,7 +14,7 @@ from .errors import UserError
 def cmd_list(args) -> int:
     for image in catalog.load().values():
         parent = f"  (FROM {image.parent})" if image.parent else ""
-        print(f"{image.name:<12} {image.ref:<32} {image.description}{parent}")
+        print(f"{image.name:<16} {image.ref:<32} {image.description}{parent}")
     return 0
 
 

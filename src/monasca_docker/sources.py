@@ -82,7 +82,7 @@ def prepare(image: Image, source: Source, root: Path, dest: Path) -> dict[str, s
     if source.kind == "git":
         facts.update(component_source=source.repo, component_ref=source.ref,
                      component_sha=fetch_git(source.repo, source.ref, dest / "component"))
-    else:
+    elif source.kind == "local":
         facts.update(component_source=f"local checkout {source.path}",
                      component_sha=copy_checkout(source.path, dest / "component"))
     (dest / "requirements.txt").write_text("\n".join(requirements(image, source)) + "\n")
