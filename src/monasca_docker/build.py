@@ -6,6 +6,7 @@ import dataclasses
 import datetime
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -23,6 +24,9 @@ CA_BUNDLE_CANDIDATES = (
 )
 
 
+TAG_GRAMMAR = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+
+
 @dataclasses.dataclass
 class Options:
     names: list[str]
@@ -36,6 +40,7 @@ class Options:
     repo: str | None = None
     ref: str | None = None
     local: Path | None = None
+    tag: str | None = None            # tag for the one named image instead of the catalog's
 
     def source_for(self, image: catalog.Image) -> sources.Source:
         asked = dict(version=self.version, repo=self.repo, ref=self.ref, local=self.local)
@@ -82,8 +87,15 @@ def build(options: Options, say=print) -> list[Outcome]:
     root = catalog.project_root()
     images = catalog.load(root)
     plan = catalog.build_order(images, options.names)
-    if any((options.version, options.repo, options.ref, options.local)) and len(options.names) != 1:
-        raise UserError("--version, --repo, --ref and --local apply to one image: name exactly one")
+    if any((options.version, options.repo, options.ref, options.local, options.tag)) \
+            and len(options.names) != 1:
+        raise UserError("--version, --repo, --ref, --local and --tag apply to one image: name exactly one")
+    if options.tag:
+        if not TAG_GRAMMAR.fullmatch(options.tag):
+            raise UserError(f"--tag {options.tag!r} is not a valid tag: letters, digits, "
+                            f"'_', '.' and '-', at most 128, not starting with '.' or '-'")
+        plan = [dataclasses.replace(img, tag=options.tag) if img.name in options.names else img
+                for img in plan]
     if options.base_image:
         plan = [img for img in plan if img.recipe != "rootfs"]
     engine.require_engine()

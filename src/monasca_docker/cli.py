@@ -22,7 +22,7 @@ def cmd_build(args) -> int:
     outcomes = builder.build(builder.Options(
         names=args.images, force=args.force, no_cache=args.no_cache, verbose=args.verbose,
         ca_bundle=args.ca_bundle, base_image=args.base_image,
-        version=args.version, repo=args.repo, ref=args.ref, local=args.local))
+        version=args.version, repo=args.repo, ref=args.ref, local=args.local, tag=args.tag))
     built = sum(o.status == "built" for o in outcomes)
     print(f"{built} built, {len(outcomes) - built} up to date")
     return 0
@@ -73,6 +73,7 @@ def parser() -> argparse.ArgumentParser:
     source.add_argument("--repo", help="a git repository URL (default: the catalog's)")
     source.add_argument("--ref", help="branch, tag, sha or refs/changes/NN/NNNNN/P of --repo")
     source.add_argument("--local", type=Path, help="a local checkout, uncommitted changes included")
+    source.add_argument("--tag", help="tag the image so instead of the catalog's tag")
     build.set_defaults(run=cmd_build)
 
     lock_cmd = sub.add_parser("lock", help="regenerate the lock files of component images")

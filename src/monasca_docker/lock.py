@@ -33,13 +33,18 @@ def upper_constraints(root: Path, series: str) -> Path:
     return path
 
 
-def resolve(requirements: list[str], upper: Path) -> list[str]:
+def series_constraints(root: Path, series: str) -> Path:
+    """The project's own additions to OpenStack's constraints of the series."""
+    return root / "locks" / series / "series.txt"
+
+
+def resolve(requirements: list[str], constraints: list[Path]) -> list[str]:
     """name==version of everything pip would install for requirements."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
         result = subprocess.run(
             [sys.executable, "-m", "pip", "install", "--dry-run", "--quiet", "--ignore-installed",
-             "--report", str(report), "--constraint", str(upper), *requirements],
+             "--report", str(report), *(f"--constraint={c}" for c in constraints), *requirements],
             capture_output=True, text=True)
         if result.returncode != 0:
             raise UserError("resolving " + " ".join(requirements) + " failed:\n" + result.stderr.strip())
@@ -53,10 +58,10 @@ def write_lock(root: Path, image: Image, upper: Path | None = None) -> Path:
         raise UserError(f"{image.name} packages no component: nothing to lock")
     upper = upper or upper_constraints(root, image.series)
     requirement = [f"{image.component}=={image.version}", *image.packages]
-    pins = resolve(requirement, upper)
+    pins = resolve(requirement, [upper, series_constraints(root, image.series)])
     path = sources.lock_path(root, image)
     path.parent.mkdir(parents=True, exist_ok=True)
-    inputs = " ".join(requirement) + f" with {upper.name}"
+    inputs = " ".join(requirement) + f" with {upper.name} and series.txt"
     path.write_text(HEADER.format(image=image.repository, series=image.series, name=image.name,
                                   inputs=inputs) + "\n".join(pins) + "\n")
     return path
