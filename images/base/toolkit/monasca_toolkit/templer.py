@@ -85,15 +85,21 @@ def _where(path, exc):
     return path
 
 
-def render(path, context, ignore_undefined):
-    """Render the template file at ``path``; TemplerError on any failure."""
-    directory, name = os.path.split(os.path.abspath(path))
+def environment_for(directory, ignore_undefined=False):
+    """The Jinja2 environment templates of ``directory`` render in (filters included)."""
     environment = jinja2.Environment(
         # The loader makes tracebacks carry file names and lets templates
         # {% include %} their neighbours.
         loader=jinja2.FileSystemLoader(directory),
         undefined=jinja2.ChainableUndefined if ignore_undefined else jinja2.StrictUndefined)
     environment.filters["mandatory"] = _mandatory
+    return environment
+
+
+def render(path, context, ignore_undefined):
+    """Render the template file at ``path``; TemplerError on any failure."""
+    directory, name = os.path.split(os.path.abspath(path))
+    environment = environment_for(directory, ignore_undefined)
     try:
         # python-templer always ended the output with one newline.
         return environment.get_template(name).render(context) + "\n"

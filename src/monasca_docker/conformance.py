@@ -1,0 +1,138 @@
+"""The project's own rules that keep every image folder alike.
+
+Each rule is a function of one image folder that returns the problems it
+finds (an empty list when the folder conforms). Pure: reads files only.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import docutils.core
+import docutils.utils
+import jinja2.meta
+import yaml
+from monasca_toolkit.templer import environment_for
+
+from .catalog import Image
+
+START_SCRIPT = "start.sh"
+# Variables that templates take from templer itself, not from the environment.
+TEMPLER_NAMES = {"env"}
+
+
+def _dockerfile(folder: Path) -> str:
+    return (folder / "Dockerfile").read_text()
+
+
+def required_files(image: Image, folder: Path, is_parent: bool) -> list[str]:
+    wanted = ["Dockerfile", "README.rst"] + ([] if is_parent else [START_SCRIPT])
+    return [f"{name} is missing" for name in wanted if not (folder / name).is_file()]
+
+
+def built_from_parent(image: Image, folder: Path, is_parent: bool) -> list[str]:
+    lines = [line for line in _dockerfile(folder).splitlines() if line.strip() and not line.startswith("#")]
+    problems = []
+    if not lines or not lines[0].startswith("ARG BASE_IMAGE="):
+        problems.append("the first instruction must be ARG BASE_IMAGE=<parent> (monasca-docker passes it)")
+    if not all(line.split()[1] == "${BASE_IMAGE}" for line in lines if line.upper().startswith("FROM ")):
+        problems.append("every stage must be FROM ${BASE_IMAGE}")
+    return problems
+
+
+def runs_unprivileged(image: Image, folder: Path, is_parent: bool) -> list[str]:
+    users = re.findall(r"^USER\s+(\S+)", _dockerfile(folder), re.MULTILINE)
+    if users and users[-1] in ("root", "0"):
+        return ["the last USER is root: the service must run as monasca"]
+    return []
+
+
+def has_health_check(image: Image, folder: Path, is_parent: bool) -> list[str]:
+    text = _dockerfile(folder)
+    if is_parent or "MONASCA_HEALTH=" in text or re.search(r"^HEALTHCHECK ", text, re.MULTILINE):
+        return []
+    return ["no health check: set ENV MONASCA_HEALTH (or a HEALTHCHECK, NONE with a reason)"]
+
+
+def execs_its_service(image: Image, folder: Path, is_parent: bool) -> list[str]:
+    script = folder / START_SCRIPT
+    if not script.is_file():
+        return []
+    if not re.search(r"^\s*exec\s", script.read_text(), re.MULTILINE):
+        return [f"{START_SCRIPT} must exec the service so that docker stop reaches it"]
+    return []
+
+
+def no_package_caches(image: Image, folder: Path, is_parent: bool) -> list[str]:
+    problems = []
+    for run in re.findall(r"^RUN .*?(?<!\\)$", _dockerfile(folder), re.MULTILINE | re.DOTALL):
+        if "apt-get install" in run and "rm -rf /var/lib/apt/lists" not in run:
+            problems.append("an apt-get install leaves /var/lib/apt/lists behind")
+        if "pip install" in run and "--no-cache-dir" not in run:
+            problems.append("a pip install leaves its cache behind (use --no-cache-dir)")
+    return problems
+
+
+def readme_is_valid_rst(image: Image, folder: Path, is_parent: bool) -> list[str]:
+    readme = folder / "README.rst"
+    if not readme.is_file():
+        return []
+    try:
+        docutils.core.publish_doctree(readme.read_text(), source_path=str(readme),
+                                      settings_overrides={"halt_level": 2, "report_level": 5})
+    except docutils.utils.SystemMessage as exc:
+        return [f"README.rst is not valid reStructuredText: {exc}"]
+    return []
+
+
+def template_variables(folder: Path) -> set[str]:
+    """Every name the folder's templates read."""
+    environment = environment_for(str(folder / "templates"))
+    names = set()
+    for template in (folder / "templates").glob("**/*.j2"):
+        names |= jinja2.meta.find_undeclared_variables(environment.parse(template.read_text()))
+    return names - TEMPLER_NAMES
+
+
+def template_defaults(folder: Path) -> dict:
+    path = folder / "templates" / "defaults.yml"
+    return (yaml.safe_load(path.read_text()) or {}).get("defaults", {}) if path.is_file() else {}
+
+
+def readme_documents_variables(image: Image, folder: Path, is_parent: bool) -> list[str]:
+    """Each template variable has a README row naming it and its default."""
+    readme = folder / "README.rst"
+    if not readme.is_file():
+        return []
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"^``(\w+)``.*$", readme.read_text(), re.MULTILINE)}
+    defaults = template_defaults(folder)
+    problems = []
+    for name in sorted(template_variables(folder)):
+        if name not in rows:
+            problems.append(f"README.rst does not document {name}")
+        elif name in defaults and not _shows_default(rows[name], defaults[name]):
+            problems.append(f"README.rst gives another default for {name} than defaults.yml ({defaults[name]!r})")
+    for name in sorted(set(defaults) - template_variables(folder) - set(rows)):
+        problems.append(f"defaults.yml sets {name}, which neither a template reads nor README.rst documents")
+    return problems
+
+
+def _shows_default(row: str, default) -> bool:
+    if isinstance(default, bool):
+        shown = "true" if default else "false"
+    elif isinstance(default, list):
+        shown = ",".join(str(item) for item in default)
+    else:
+        shown = str(default)
+    cells = re.findall(r"``([^`]*)``", row)
+    # The default cell may abbreviate a long value with "..." (the meaning column spells it out).
+    return any(cell == shown or (cell.endswith("...") and shown.startswith(cell[:-3])) for cell in cells[1:]) \
+        or f"``{shown}``" in row
+
+
+RULES = (required_files, built_from_parent, runs_unprivileged, has_health_check,
+         execs_its_service, no_package_caches, readme_is_valid_rst, readme_documents_variables)
+
+
+def check(image: Image, folder: Path, is_parent: bool) -> list[str]:
+    return [f"{image.name}: {problem}" for rule in RULES for problem in rule(image, folder, is_parent)]

@@ -1,0 +1,122 @@
+"""The project's conformance rules: every image folder passes, and each rule fires on a bad example."""
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from monasca_docker import catalog, conformance
+
+ROOT = Path(__file__).resolve().parents[2]
+IMAGES = catalog.load(ROOT)
+PARENTS = {image.parent for image in IMAGES.values()}
+DOCKERFILE_IMAGES = [image for image in IMAGES.values() if image.recipe == "dockerfile"]
+
+
+@pytest.mark.parametrize("image", DOCKERFILE_IMAGES, ids=lambda image: image.name)
+def test_image_folder_conforms(image):
+    assert conformance.check(image, catalog.folder(image, ROOT), image.name in PARENTS) == []
+
+
+SCRIPTS = sorted({*ROOT.glob("images/*/start.sh"), *ROOT.glob("images/*/*.sh"),
+                  *ROOT.glob("images/base/rootfs/usr/local/bin/*"), ROOT / "images/root/mkrootfs",
+                  *ROOT.glob("scripts/*"), ROOT / ".ci/run", *ROOT.glob("benchmarks/*.sh")})
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_shellcheck_clean(script):
+    assert shutil.which("shellcheck"), "shellcheck missing: apt-get install shellcheck (scripts/bootstrap does)"
+    result = subprocess.run(["shellcheck", str(script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+# --- each rule fires on a bad folder -------------------------------------------
+
+GOOD_DOCKERFILE = """\
+ARG BASE_IMAGE=monasca/base:latest
+FROM ${BASE_IMAGE}
+ENV MONASCA_HEALTH=process:thing
+USER monasca
+CMD ["/start.sh"]
+"""
+GOOD_README = """\
+=====
+thing
+=====
+
+=========== ========= =======
+Variable    Default   Meaning
+=========== ========= =======
+``PORT``    ``80``    port
+``DEBUG``   ``false`` debug
+=========== ========= =======
+"""
+
+
+@pytest.fixture
+def folder(tmp_path):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "Dockerfile").write_text(GOOD_DOCKERFILE)
+    (tmp_path / "README.rst").write_text(GOOD_README)
+    (tmp_path / "start.sh").write_text("#!/bin/sh\nexec thing\n")
+    (tmp_path / "templates" / "defaults.yml").write_text("defaults:\n  PORT: 80\n  DEBUG: false\n")
+    (tmp_path / "templates" / "thing.conf.j2").write_text("port={{ PORT }}\ndebug={{ DEBUG }}\n")
+    return tmp_path
+
+
+IMAGE = catalog.Image(name="thing", repository="x/thing", title="t", description="d", parent="base")
+
+
+def problems(folder, is_parent=False):
+    return conformance.check(IMAGE, folder, is_parent)
+
+
+def test_the_good_example_passes(folder):
+    assert problems(folder) == []
+
+
+def test_missing_start_script(folder):
+    (folder / "start.sh").unlink()
+    assert problems(folder) == ["thing: start.sh is missing"]
+
+
+def test_not_from_base_image(folder):
+    (folder / "Dockerfile").write_text(GOOD_DOCKERFILE.replace("FROM ${BASE_IMAGE}", "FROM debian"))
+    assert problems(folder) == ["thing: every stage must be FROM ${BASE_IMAGE}"]
+
+
+def test_root_user(folder):
+    (folder / "Dockerfile").write_text(GOOD_DOCKERFILE.replace("USER monasca", "USER root"))
+    assert "root" in " ".join(problems(folder))
+
+
+def test_no_health_check(folder):
+    (folder / "Dockerfile").write_text(GOOD_DOCKERFILE.replace("ENV MONASCA_HEALTH=process:thing\n", ""))
+    assert "no health check" in " ".join(problems(folder))
+
+
+def test_start_script_without_exec(folder):
+    (folder / "start.sh").write_text("#!/bin/sh\nthing\n")
+    assert "must exec the service" in " ".join(problems(folder))
+
+
+def test_package_caches_left(folder):
+    (folder / "Dockerfile").write_text(GOOD_DOCKERFILE + "RUN apt-get update && apt-get install -y x \\\n    && true\n"
+                                       "RUN pip install thing\n")
+    found = " ".join(problems(folder))
+    assert "/var/lib/apt/lists" in found and "--no-cache-dir" in found
+
+
+def test_invalid_readme(folder):
+    (folder / "README.rst").write_text(GOOD_README + "\n`unclosed\n")
+    assert "not valid reStructuredText" in " ".join(problems(folder))
+
+
+def test_undocumented_variable(folder):
+    (folder / "templates" / "thing.conf.j2").write_text("port={{ PORT }}\nhost={{ HOST }}\ndebug={{ DEBUG }}\n")
+    assert problems(folder) == ["thing: README.rst does not document HOST"]
+
+
+def test_readme_default_drifts_from_defaults_yml(folder):
+    (folder / "templates" / "defaults.yml").write_text("defaults:\n  PORT: 8080\n  DEBUG: false\n")
+    assert problems(folder) == ["thing: README.rst gives another default for PORT than defaults.yml (8080)"]
