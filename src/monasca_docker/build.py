@@ -6,7 +6,6 @@ import dataclasses
 import datetime
 import hashlib
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from . import __version__, catalog, engine, sources
 from .errors import UserError
+from .tags import TAG_GRAMMAR
 from .labels import INPUTS_LABEL, PROJECT_URL, BuildFacts, inputs_digest, oci_labels, versions_record
 
 CA_BUNDLE_CANDIDATES = (
@@ -22,9 +22,6 @@ CA_BUNDLE_CANDIDATES = (
     "/etc/pki/tls/certs/ca-bundle.crt",        # Fedora, RHEL
     "/etc/ssl/cert.pem",                       # macOS, BSD
 )
-
-
-TAG_GRAMMAR = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 
 
 @dataclasses.dataclass
