@@ -1,0 +1,60 @@
+#!/bin/sh
+# monasca/agent-collector: render agent.yaml and the check configurations,
+# wait for the forwarder, then exec the collector so that it is the process
+# `docker stop` signals.
+set -eu
+
+CONF_D=/etc/monasca/agent/conf.d
+USER_PLUGINS=/plugins.d
+
+# Host's /proc mounted at /rootfs/proc (upstream's place): read it instead
+# of the container's, unless PROCESS_FS_PATH says otherwise.
+if [ -z "${PROCESS_FS_PATH:-}" ] && [ -r /rootfs/proc/stat ]; then
+    PROCESS_FS_PATH=/rootfs/proc
+    export PROCESS_FS_PATH
+fi
+
+# A fresh conf.d each start: a check switched off since the last start
+# must not linger.
+find "$CONF_D" -mindepth 1 -delete
+templer -t -f -m 0640 \
+    -c /etc/monasca/agent-base/templates/defaults.yml -c /etc/monasca/templates/defaults.yml \
+    /etc/monasca/agent-base/templates /etc/monasca/templates /etc/monasca
+
+# A check that is switched off renders to blank lines: drop it.
+for f in "$CONF_D"/*.yaml; do
+    if ! grep -q '[^[:space:]]' "$f"; then
+        rm -f "$f"
+    fi
+done
+
+# Checks of your own: /plugins.d/*.yaml as they are, *.yaml.j2 rendered
+# with the same variables.
+if [ -d "$USER_PLUGINS" ]; then
+    for f in "$USER_PLUGINS"/*.yaml; do
+        if [ -e "$f" ]; then
+            cp "$f" "$CONF_D/"
+        fi
+    done
+    for f in "$USER_PLUGINS"/*.yaml.j2; do
+        if [ -e "$f" ]; then
+            templer -t -f -m 0640 \
+                -c /etc/monasca/agent-base/templates/defaults.yml -c /etc/monasca/templates/defaults.yml \
+                "$f" "$CONF_D/$(basename "$f" .j2)"
+        fi
+    done
+fi
+checks=""
+for f in "$CONF_D"/*.yaml; do
+    checks="$checks $(basename "$f" .yaml)"
+done
+echo "start.sh: checks:$checks"
+
+# wait.args names the dependencies, one per line; with none there is
+# nothing to wait for.
+if grep -qv -e '^--' -e '^[[:space:]]*$' /etc/monasca/wait.args; then
+    # shellcheck disable=SC2046 # one argument per line, none with spaces
+    monasca-wait $(cat /etc/monasca/wait.args)
+fi
+
+exec monasca-collector foreground
