@@ -76,6 +76,10 @@ def project_revision(root: Path) -> str:
     return sha + "-dirty" if _git(root, "status", "--porcelain") else sha
 
 
+def git_tags(root: Path) -> list[str]:
+    return _git(root, "tag", "--list").split()
+
+
 def now_rfc3339() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 

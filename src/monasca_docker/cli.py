@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
 from pathlib import Path
 
 from . import build as builder
-from . import catalog, doctor, engine, lock
+from . import catalog, doctor, engine, lock, publish, tags
 from .errors import UserError
 
 
@@ -36,6 +37,42 @@ def cmd_lock(args) -> int:
         path = lock.write_lock(root, images[name], args.upper_constraints)
         print(f"{name}: {path.relative_to(root)}")
     return 0
+
+
+def event_from(args) -> tags.Event:
+    """The event of the command line, with the facts git knows filled in."""
+    root = catalog.project_root()
+    sha = args.sha or builder.project_revision(root).removesuffix("-dirty")
+    day = datetime.date.fromisoformat(args.date) if args.date else \
+        datetime.datetime.now(datetime.timezone.utc).date()
+    releases = tuple(builder.git_tags(root))
+    return tags.Event(args.event, ref=args.ref or "", sha=sha, date=day, releases=releases)
+
+
+def cmd_publish(args) -> int:
+    images = catalog.load()
+    catalog.check_names(images, args.images)
+    chosen = [images[n] for n in (args.images or images) if images[n].recipe == "dockerfile"]
+    publication = tags.tags_for(event_from(args))
+    where = dict(target_registry=args.registry, namespace=args.namespace)
+    if publication.promote:
+        if not args.source:
+            raise UserError(f"a {args.event} event promotes a tested image: give --from TAG_OR_DIGEST")
+        done = publish.promote(chosen, args.source, publication, **where)
+    else:
+        done = publish.publish(chosen, publication, **where)
+    for item in done:
+        print(f"{item.target} {item.digest}")
+    if not done:
+        print(f"a {args.event} event publishes nothing")
+    return 0
+
+
+def add_event_arguments(command) -> None:
+    command.add_argument("--event", required=True, choices=tags.EVENTS)
+    command.add_argument("--ref", help="branch (merge), release tag (tag) or series (release)")
+    command.add_argument("--sha", help="the commit (default: this checkout's HEAD)")
+    command.add_argument("--date", help="YYYY-MM-DD of the event (default: today, UTC)")
 
 
 def cmd_info(args) -> int:
@@ -81,6 +118,14 @@ def parser() -> argparse.ArgumentParser:
     lock_cmd.add_argument("--upper-constraints", type=Path,
                       help="OpenStack's upper constraints of the series (default: ../shared/reference)")
     lock_cmd.set_defaults(run=cmd_lock)
+
+    pub = sub.add_parser("publish", help="push built images with the tags of an event")
+    pub.add_argument("images", nargs="*", metavar="IMAGE")
+    add_event_arguments(pub)
+    pub.add_argument("--registry", default=publish.DEFAULT_REGISTRY)
+    pub.add_argument("--namespace", default=publish.DEFAULT_NAMESPACE)
+    pub.add_argument("--from", dest="source", help="tag or digest to promote (release events)")
+    pub.set_defaults(run=cmd_publish)
 
     info = sub.add_parser("info", help="labels and /VERSIONS of a built image")
     info.add_argument("image")

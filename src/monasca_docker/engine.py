@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,10 +13,14 @@ from .errors import UserError
 SETUP_HINT = "run scripts/setup-engine (as root) to install and start one"
 
 
-def _docker(*args: str, capture: bool = True, **kwargs) -> subprocess.CompletedProcess:
+def _docker(*args: str, capture: bool = True, config: Path | None = None,
+            **kwargs) -> subprocess.CompletedProcess:
+    """Run the docker CLI; `config` is a DOCKER_CONFIG folder (credentials) to use."""
     if shutil.which("docker") is None:
         raise UserError(f"the docker CLI is not installed: {SETUP_HINT}")
     env = {**os.environ, "DOCKER_BUILDKIT": "1"}
+    if config is not None:
+        env["DOCKER_CONFIG"] = str(config)
     return subprocess.run(["docker", *args], text=True, env=env,
                           capture_output=capture, **kwargs)
 
@@ -110,3 +115,27 @@ def remove_image(ref: str) -> None:
 def root_dir() -> str:
     """Where the engine keeps images (for disk space checks)."""
     return _docker("info", "--format", "{{.DockerRootDir}}").stdout.strip() or "/"
+
+
+def login(registry: str, user: str, password: str, config: Path) -> None:
+    """Store credentials in the DOCKER_CONFIG folder `config` (password via stdin)."""
+    result = _docker("login", "--username", user, "--password-stdin", registry,
+                     config=config, input=password)
+    if result.returncode != 0:
+        raise UserError(f"docker login {registry} as {user} failed: {result.stderr.strip()}")
+
+
+def push(local: str, target: str, config: Path | None = None) -> str:
+    """Tag local as target, push it, return the pushed manifest digest."""
+    result = _docker("tag", local, target)
+    if result.returncode != 0:
+        raise UserError(f"docker tag {local} {target} failed: {result.stderr.strip()}")
+    result = _docker("push", target, config=config)
+    if result.returncode != 0:
+        detail = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:]
+        raise UserError(f"pushing {target} was refused: {' '.join(detail)} "
+                        f"(credentials: MONASCA_REGISTRY_USER/MONASCA_REGISTRY_PASSWORD or docker login)")
+    found = re.search(r"digest: (sha256:[0-9a-f]{64})", result.stdout)
+    if not found:
+        raise UserError(f"pushing {target} reported no digest")
+    return found.group(1)

@@ -1,0 +1,72 @@
+"""`monasca-docker publish` and `promote`: tags from the policy, pushed to any registry."""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import tempfile
+from pathlib import Path
+
+from . import engine, registry
+from .catalog import Image
+from .errors import UserError
+from .tags import Publication
+
+DEFAULT_REGISTRY = "docker.io"
+DEFAULT_NAMESPACE = "monasca"
+
+
+@dataclasses.dataclass(frozen=True)
+class Pushed:
+    image: str
+    target: str
+    digest: str
+
+
+def remote_repository(image: Image, namespace: str) -> str:
+    """monasca/api -> <namespace>/api."""
+    return f"{namespace}/{image.repository.rsplit('/', 1)[-1]}"
+
+
+@contextlib.contextmanager
+def credentials_for(target_registry: str):
+    """A DOCKER_CONFIG with the credentials of the environment; None: the user's own config.
+
+    A temporary folder, so that credentials given for one run are not left behind.
+    """
+    user, password = os.environ.get(registry.USER_VAR), os.environ.get(registry.PASSWORD_VAR)
+    if not (user and password):
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="monasca-docker-config-") as config:
+        engine.login(target_registry, user, password, config=Path(config))
+        yield Path(config)
+
+
+def publish(images: list[Image], publication: Publication, *, target_registry: str = DEFAULT_REGISTRY,
+            namespace: str = DEFAULT_NAMESPACE) -> list[Pushed]:
+    if not publication.publishes:
+        return []
+    for image in images:
+        if engine.inspect_image(image.ref) is None:
+            raise UserError(f"{image.ref} is not built: nothing to publish")
+    pushed = []
+    with credentials_for(target_registry) as config:
+        for image in images:
+            repository = remote_repository(image, namespace)
+            for tag in publication.tags:
+                target = f"{target_registry}/{repository}:{tag}"
+                pushed.append(Pushed(image.ref, target, engine.push(image.ref, target, config)))
+    return pushed
+
+
+def promote(images: list[Image], source_tag: str, publication: Publication, *,
+            target_registry: str = DEFAULT_REGISTRY, namespace: str = DEFAULT_NAMESPACE) -> list[Pushed]:
+    """Retag, in the registry, the manifest that source_tag names: no rebuild, same digest."""
+    promoted = []
+    for image in images:
+        repository = remote_repository(image, namespace)
+        digest = registry.promote(target_registry, repository, source_tag, publication.tags)
+        promoted += [Pushed(image.ref, f"{target_registry}/{repository}:{tag}", digest)
+                     for tag in publication.tags]
+    return promoted

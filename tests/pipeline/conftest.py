@@ -1,0 +1,62 @@
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = str(Path(sys.executable).parent / "monasca-docker")
+USER, PASSWORD = "ci-publisher", "loopback-only-secret"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def loopback_registry(tmp_path_factory):
+    """A real registry (Debian's docker-registry) with htpasswd auth on 127.0.0.1."""
+    for tool, package in (("docker-registry", "docker-registry"), ("htpasswd", "apache2-utils")):
+        assert shutil.which(tool), f"{tool} missing: apt-get install {package} (scripts/bootstrap does)"
+    work = tmp_path_factory.mktemp("registry")
+    subprocess.run(["htpasswd", "-Bbc", str(work / "htpasswd"), USER, PASSWORD],
+                   check=True, capture_output=True)
+    port = free_port()
+    (work / "config.yml").write_text(f"""\
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: {work / "data"}
+http:
+  addr: 127.0.0.1:{port}
+auth:
+  htpasswd:
+    realm: monasca-test
+    path: {work / "htpasswd"}
+""")
+    server = subprocess.Popen(["docker-registry", "serve", str(work / "config.yml")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 15
+    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+        assert server.poll() is None, "docker-registry exited"
+        assert time.monotonic() < deadline, "docker-registry did not start"
+        time.sleep(0.1)
+    yield f"127.0.0.1:{port}"
+    server.terminate()
+    server.wait()
+
+
+def run_cli(*args, creds=True, env=None):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MONASCA_REGISTRY_")}
+    if creds:
+        environment.update(MONASCA_REGISTRY_USER=USER, MONASCA_REGISTRY_PASSWORD=PASSWORD)
+    environment.update(env or {})
+    return subprocess.run([CLI, *args], cwd=ROOT, capture_output=True, text=True, env=environment)
