@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from . import build as builder
-from . import catalog, doctor, engine, lock, publish, tags
+from . import catalog, doctor, engine, lint, lock, publish, tags
 from .errors import UserError
 
 
@@ -75,6 +75,14 @@ def add_event_arguments(command) -> None:
     command.add_argument("--date", help="YYYY-MM-DD of the event (default: today, UTC)")
 
 
+def cmd_lint(args) -> int:
+    problems = lint.run(catalog.project_root(), args.images)
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem(s)" if problems else "lint: clean")
+    return 1 if problems else 0
+
+
 def cmd_info(args) -> int:
     images = catalog.load()
     catalog.check_names(images, [args.image])
@@ -126,6 +134,10 @@ def parser() -> argparse.ArgumentParser:
     pub.add_argument("--namespace", default=publish.DEFAULT_NAMESPACE)
     pub.add_argument("--from", dest="source", help="tag or digest to promote (release events)")
     pub.set_defaults(run=cmd_publish)
+
+    lint_cmd = sub.add_parser("lint", help="hadolint, shellcheck and the conformance rules")
+    lint_cmd.add_argument("images", nargs="*", metavar="IMAGE")
+    lint_cmd.set_defaults(run=cmd_lint)
 
     info = sub.add_parser("info", help="labels and /VERSIONS of a built image")
     info.add_argument("image")

@@ -88,10 +88,13 @@ def readme_is_valid_rst(image: Image, folder: Path, is_parent: bool) -> list[str
 def template_variables(folder: Path) -> set[str]:
     """Every name the folder's templates read."""
     environment = environment_for(str(folder / "templates"))
-    names = set()
+    names, assigned = set(), set()
     for template in (folder / "templates").glob("**/*.j2"):
-        names |= jinja2.meta.find_undeclared_variables(environment.parse(template.read_text()))
-    return names - TEMPLER_NAMES
+        text = template.read_text()
+        names |= jinja2.meta.find_undeclared_variables(environment.parse(text))
+        # Jinja2 counts a name set inside a block and read after it as undeclared.
+        assigned |= set(re.findall(r"{%-?\s*(?:set|for)\s+(\w+)", text))
+    return names - assigned - TEMPLER_NAMES
 
 
 def template_defaults(folder: Path) -> dict:
@@ -104,7 +107,9 @@ def readme_documents_variables(image: Image, folder: Path, is_parent: bool) -> l
     readme = folder / "README.rst"
     if not readme.is_file():
         return []
-    rows = {m.group(1): m.group(0) for m in re.finditer(r"^``(\w+)``.*$", readme.read_text(), re.MULTILINE)}
+    # A table row: ``NAME`` then its default cell, a ``literal`` or a (remark).
+    rows = {m.group(1): m.group(0)
+            for m in re.finditer(r"^``(\w+)``\s+(?:``|\().*$", readme.read_text(), re.MULTILINE)}
     defaults = template_defaults(folder)
     problems = []
     for name in sorted(template_variables(folder)):
@@ -124,6 +129,8 @@ def _shows_default(row: str, default) -> bool:
         shown = ",".join(str(item) for item in default)
     else:
         shown = str(default)
+    if shown == "" and "(empty)" in row:
+        return True
     cells = re.findall(r"``([^`]*)``", row)
     # The default cell may abbreviate a long value with "..." (the meaning column spells it out).
     return any(cell == shown or (cell.endswith("...") and shown.startswith(cell[:-3])) for cell in cells[1:]) \
@@ -135,4 +142,6 @@ RULES = (required_files, built_from_parent, runs_unprivileged, has_health_check,
 
 
 def check(image: Image, folder: Path, is_parent: bool) -> list[str]:
-    return [f"{image.name}: {problem}" for rule in RULES for problem in rule(image, folder, is_parent)]
+    # Without a Dockerfile the other rules have nothing to read.
+    rules = RULES if (folder / "Dockerfile").is_file() else (required_files,)
+    return [f"{image.name}: {problem}" for rule in rules for problem in rule(image, folder, is_parent)]
