@@ -1,6 +1,7 @@
 """Build images parent-first; skip the ones whose inputs have not changed."""
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import datetime
@@ -38,6 +39,7 @@ class Options:
     ref: str | None = None
     local: Path | None = None
     tag: str | None = None            # tag for the one named image instead of the catalog's
+    jobs: int = 2                     # images of one level built at once
 
     def source_for(self, image: catalog.Image) -> sources.Source:
         asked = dict(version=self.version, repo=self.repo, ref=self.ref, local=self.local)
@@ -49,8 +51,9 @@ class Options:
 @dataclasses.dataclass
 class Outcome:
     image: str
-    status: str          # "built" or "up to date"
+    status: str          # "built", "up to date", "failed" or "skipped"
     seconds: float
+    error: str = ""
 
 
 def find_ca_bundle(explicit: Path | None = None) -> Path:
@@ -84,9 +87,50 @@ def now_rfc3339() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    """What every image of one build run shares."""
+    root: Path
+    images: dict[str, catalog.Image]
+    options: Options
+    ca_bundle: Path
+    revision: str
+    source: str
+    logs: Path
+
+
 def build(options: Options, say=print) -> list[Outcome]:
+    """Build the plan level by level, independent images of a level in parallel.
+
+    An image whose build fails is reported with its error; its descendants
+    are skipped; the others go on. The caller decides what a failure means.
+    """
     root = catalog.project_root()
     images = catalog.load(root)
+    plan = _plan(images, options)
+    engine.require_engine()
+    logs = root / "build" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    setting = Setting(root, images, options, find_ca_bundle(options.ca_bundle), project_revision(root),
+                      _git(root, "remote", "get-url", "origin") or PROJECT_URL, logs)
+
+    outcomes: dict[str, Outcome] = {}
+    for level in _levels(images, plan):
+        runnable = []
+        for image in level:
+            failed_parent = image.parent in outcomes and outcomes[image.parent].status in ("failed", "skipped")
+            if failed_parent:
+                outcomes[image.name] = Outcome(image.ref, "skipped", 0.0, f"parent {image.parent} did not build")
+                say(f"{image.ref}: skipped ({outcomes[image.name].error})")
+            else:
+                runnable.append(image)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+            for image, outcome in zip(runnable, pool.map(lambda img: _build_one(img, setting, say), runnable)):
+                outcomes[image.name] = outcome
+    return [outcomes[image.name] for image in plan]
+
+
+def _plan(images: dict[str, catalog.Image], options: Options) -> list[catalog.Image]:
     plan = catalog.build_order(images, options.names)
     if any((options.version, options.repo, options.ref, options.local, options.tag)) \
             and len(options.names) != 1:
@@ -99,40 +143,45 @@ def build(options: Options, say=print) -> list[Outcome]:
                 for img in plan]
     if options.base_image:
         plan = [img for img in plan if img.recipe != "rootfs"]
-    engine.require_engine()
-    ca_bundle = find_ca_bundle(options.ca_bundle)
-    revision = project_revision(root)
-    source = _git(root, "remote", "get-url", "origin") or PROJECT_URL
-    logs = root / "build" / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    return plan
 
-    outcomes = []
-    for image in plan:
-        started = time.monotonic()
-        parent_ref, parent_inputs, parent_id = _parent(image, images, options.base_image)
-        with _context(image, root, options) as (context, component_facts):
+
+def _levels(images, plan):
+    """The plan grouped by depth in the parent tree: each group needs only earlier ones."""
+    depth = {image.name: len(catalog.ancestors(images, image.name)) for image in plan}
+    return [[image for image in plan if depth[image.name] == level] for level in sorted(set(depth.values()))]
+
+
+def _build_one(image: catalog.Image, setting: Setting, say) -> Outcome:
+    started = time.monotonic()
+    options = setting.options
+    try:
+        parent_ref, parent_inputs, parent_id = _parent(image, setting.images, options.base_image)
+        with _context(image, setting.root, options) as (context, component_facts):
             inputs = inputs_digest(context, {"parent": parent_inputs})
             if not options.force and engine.image_labels(image.ref).get(INPUTS_LABEL) == inputs:
-                outcomes.append(Outcome(image.ref, "up to date", time.monotonic() - started))
                 say(f"{image.ref}: up to date")
-                continue
+                return Outcome(image.ref, "up to date", time.monotonic() - started)
             say(f"{image.ref}: building")
-            facts = BuildFacts(version=__version__, revision=revision, created=now_rfc3339(),
-                               source=source, base_name=parent_ref, base_digest=parent_id)
-            with _log(logs / f"{image.name}.log", options.verbose) as log:
+            facts = BuildFacts(version=__version__, revision=setting.revision, created=now_rfc3339(),
+                               source=setting.source, base_name=parent_ref, base_digest=parent_id)
+            with _log(setting.logs / f"{image.name}.log", options.verbose) as log:
                 if image.recipe == "rootfs":
                     _build_rootfs(image, context, facts, inputs, log)
                 else:
                     if image.component:
                         sources.check_release(image, options.source_for(image))
-                    record = versions_record(image, facts, component_facts)
                     engine.build(context, image.ref, log=log, no_cache=options.no_cache,
-                                 build_args={"BASE_IMAGE": parent_ref, "BUILD_INFO": record},
+                                 build_args={"BASE_IMAGE": parent_ref,
+                                             "BUILD_INFO": versions_record(image, facts, component_facts)},
                                  labels=oci_labels(image, facts, inputs),
-                                 secrets={"ca-bundle": ca_bundle})
-        outcomes.append(Outcome(image.ref, "built", time.monotonic() - started))
-        say(f"{image.ref}: built in {outcomes[-1].seconds:.1f}s")
-    return outcomes
+                                 secrets={"ca-bundle": setting.ca_bundle})
+    except UserError as exc:
+        say(f"{image.ref}: failed")
+        return Outcome(image.ref, "failed", time.monotonic() - started, str(exc))
+    outcome = Outcome(image.ref, "built", time.monotonic() - started)
+    say(f"{image.ref}: built in {outcome.seconds:.1f}s")
+    return outcome
 
 
 def _parent(image, images, base_image):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime
 import json
 import sys
@@ -22,10 +23,13 @@ def cmd_list(args) -> int:
 def cmd_build(args) -> int:
     outcomes = builder.build(builder.Options(
         names=args.images, force=args.force, no_cache=args.no_cache, verbose=args.verbose,
-        ca_bundle=args.ca_bundle, base_image=args.base_image,
+        ca_bundle=args.ca_bundle, base_image=args.base_image, jobs=args.jobs,
         version=args.version, repo=args.repo, ref=args.ref, local=args.local, tag=args.tag))
-    built = sum(o.status == "built" for o in outcomes)
-    print(f"{built} built, {len(outcomes) - built} up to date")
+    counts = collections.Counter(outcome.status for outcome in outcomes)
+    print(", ".join(f"{counts[status]} {status}" for status in ("built", "up to date", "failed", "skipped")))
+    failures = [outcome for outcome in outcomes if outcome.status == "failed"]
+    if failures:
+        raise UserError("\n".join(f"{outcome.image}: {outcome.error}" for outcome in failures))
     return 0
 
 
@@ -113,6 +117,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--verbose", "-v", action="store_true", help="show build output")
     build.add_argument("--ca-bundle", type=Path, help="CA bundle for HTTPS inside builds")
     build.add_argument("--base-image", help="build on this image instead of the Debian root image")
+    build.add_argument("--jobs", "-j", type=int, default=2, help="independent images built at once")
     source = build.add_argument_group("source of the component (one image only)")
     source.add_argument("--version", help="a PyPI release (default: the catalog's)")
     source.add_argument("--repo", help="a git repository URL (default: the catalog's)")

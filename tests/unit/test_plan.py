@@ -1,0 +1,71 @@
+from monasca_docker import catalog, plan
+
+FAMILY = catalog.parse("""
+[images.root]
+repository = "x/root"
+recipe = "rootfs"
+title = "t"
+description = "d"
+[images.base]
+repository = "x/base"
+parent = "root"
+title = "t"
+description = "d"
+[images.api]
+repository = "x/api"
+parent = "base"
+title = "t"
+description = "d"
+component = "monasca-api"
+version = "11.0.0"
+[images.agent-base]
+repository = "x/agent-base"
+parent = "base"
+title = "t"
+description = "d"
+component = "monasca-agent"
+version = "10.0.0"
+[images.statsd]
+repository = "x/statsd"
+parent = "agent-base"
+title = "t"
+description = "d"
+[images.kafka]
+repository = "x/kafka"
+parent = "base"
+title = "t"
+description = "d"
+""")
+
+
+def test_a_change_to_one_leaf_rebuilds_only_it():
+    assert plan.affected(FAMILY, ["images/api/start.sh"]) == ["root", "base", "api"]
+
+
+def test_a_change_to_a_parent_rebuilds_its_children():
+    got = plan.affected(FAMILY, ["images/agent-base/templates/agent.yaml.j2"])
+    assert got == ["root", "base", "agent-base", "statsd"]
+
+
+def test_a_change_to_monasca_base_rebuilds_every_child():
+    got = plan.affected(FAMILY, ["images/base/toolkit/monasca_toolkit/wait.py"])
+    assert set(got) == {"root", "base", "api", "agent-base", "statsd", "kafka"}
+
+
+def test_a_lock_change_rebuilds_its_image_and_series_constraints_every_component():
+    assert plan.affected(FAMILY, ["locks/2023.2/api.txt"]) == ["root", "base", "api"]
+    assert set(plan.affected(FAMILY, ["locks/2023.2/series.txt"])) == \
+        {"root", "base", "api", "agent-base", "statsd"}
+
+
+def test_paths_outside_the_images_rebuild_nothing():
+    assert plan.affected(FAMILY, ["README.md", "tests/unit/test_plan.py", "images/README"]) == []
+
+
+def test_a_catalog_change_rebuilds_everything():
+    assert len(plan.affected(FAMILY, ["images/catalog.toml"])) == len(FAMILY)
+
+
+def test_events_other_than_change_rebuild_everything():
+    for event in ("merge", "tag", "release", "periodic"):
+        assert set(plan.for_event(FAMILY, event, ["README.md"])) == set(FAMILY)
