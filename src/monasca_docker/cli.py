@@ -5,11 +5,12 @@ import argparse
 import collections
 import datetime
 import json
+import shlex
 import sys
 from pathlib import Path
 
 from . import build as builder
-from . import catalog, doctor, engine, lint, lock, publish, tags
+from . import catalog, ci, doctor, engine, lint, lock, publish, tags
 from .errors import UserError
 
 
@@ -87,6 +88,12 @@ def cmd_lint(args) -> int:
     return 1 if problems else 0
 
 
+def cmd_ci(args) -> int:
+    return ci.run(ci.Request(event=event_from(args), base=args.base, dry_run=args.dry_run,
+                             registry=args.registry, namespace=args.namespace, source=args.source,
+                             jobs=args.jobs, test_command=tuple(shlex.split(args.test_command))))
+
+
 def cmd_info(args) -> int:
     images = catalog.load()
     catalog.check_names(images, [args.image])
@@ -139,6 +146,18 @@ def parser() -> argparse.ArgumentParser:
     pub.add_argument("--namespace", default=publish.DEFAULT_NAMESPACE)
     pub.add_argument("--from", dest="source", help="tag or digest to promote (release events)")
     pub.set_defaults(run=cmd_publish)
+
+    ci_cmd = sub.add_parser("ci", help="plan, build, test and publish for a CI event")
+    add_event_arguments(ci_cmd)
+    ci_cmd.add_argument("--base", help="revision a change is compared with (default: merge base)")
+    ci_cmd.add_argument("--dry-run", action="store_true", help="print the plan as JSON and stop")
+    ci_cmd.add_argument("--registry", default=publish.DEFAULT_REGISTRY)
+    ci_cmd.add_argument("--namespace", default=publish.DEFAULT_NAMESPACE)
+    ci_cmd.add_argument("--from", dest="source", help="tag or digest to promote (release events)")
+    ci_cmd.add_argument("--jobs", "-j", type=int, default=2)
+    ci_cmd.add_argument("--test-command", default=f"{sys.executable} -m pytest",
+                        help="the test suite to run after the build (default: pytest)")
+    ci_cmd.set_defaults(run=cmd_ci)
 
     lint_cmd = sub.add_parser("lint", help="hadolint, shellcheck and the conformance rules")
     lint_cmd.add_argument("images", nargs="*", metavar="IMAGE")

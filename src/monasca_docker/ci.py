@@ -1,0 +1,123 @@
+"""`monasca-docker ci`: the one entry point a CI system calls. Plan, build, test, publish.
+
+Nothing is published unless every planned image built and the tests
+passed; a change under review is never published (the tag policy says so).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from . import build as builder
+from . import catalog, engine, plan, publish, tags
+from .errors import UserError
+
+SUMMARY = Path("build") / "ci-summary.json"
+
+
+@dataclasses.dataclass
+class Request:
+    event: tags.Event
+    base: str | None = None          # a change is compared with this revision
+    dry_run: bool = False
+    test_command: tuple[str, ...] = (sys.executable, "-m", "pytest")
+    registry: str = publish.DEFAULT_REGISTRY
+    namespace: str = publish.DEFAULT_NAMESPACE
+    source: str | None = None        # the tested tag or digest a release promotes
+    jobs: int = 2
+
+
+def _git(root: Path, *args: str) -> list[str]:
+    result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise UserError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout.split()
+
+
+def default_base(root: Path) -> str:
+    """What a change is compared with: the merge base with origin/main, else the parent commit."""
+    for candidate in ("origin/main", "origin/master"):
+        try:
+            return _git(root, "merge-base", "HEAD", candidate)[0]
+        except (UserError, IndexError):
+            continue
+    try:
+        return _git(root, "rev-parse", "--verify", "--quiet", "HEAD~1")[0]
+    except (UserError, IndexError):
+        return _git(root, "hash-object", "-t", "tree", "/dev/null")[0]   # the empty tree: all is new
+
+
+def changed_paths(root: Path, base: str) -> list[str]:
+    """Paths changed since base: committed, staged, unstaged and untracked (the change as it is)."""
+    return sorted(set(_git(root, "diff", "--name-only", base)) |
+                  set(_git(root, "ls-files", "--others", "--exclude-standard")))
+
+
+def make_plan(root: Path, request: Request) -> dict:
+    images = catalog.load(root)
+    publication = tags.tags_for(request.event)          # refuses an unmappable event early
+    changed = changed_paths(root, request.base or default_base(root)) \
+        if request.event.kind == "change" else None
+    return {"event": request.event.kind, "ref": request.event.ref, "changed": changed,
+            "build": plan.for_event(images, request.event.kind, changed),
+            "tags": list(publication.tags), "promote": publication.promote}
+
+
+def run(request: Request) -> int:
+    root = catalog.project_root()
+    the_plan = make_plan(root, request)
+    if request.dry_run:
+        print(json.dumps(the_plan, indent=2))
+        return 0
+    summary = {"plan": the_plan, "images": [], "tests": None, "pushed": []}
+    if the_plan["build"]:
+        outcomes = builder.build(builder.Options(names=the_plan["build"], jobs=request.jobs))
+        summary["images"] = [_describe(outcome) for outcome in outcomes]
+    broken = [item["image"] for item in summary["images"] if item["status"] in ("failed", "skipped")]
+    status = 1 if broken else _test(request, summary)
+    if status == 0 and the_plan["tags"]:
+        summary["pushed"] = _publish(root, request, the_plan)
+    _write(root, summary)
+    if broken:
+        print(f"ci: not built: {', '.join(broken)}; see {SUMMARY}", file=sys.stderr)
+    return status
+
+
+def _describe(outcome: builder.Outcome) -> dict:
+    info = engine.inspect_image(outcome.image) if outcome.status in ("built", "up to date") else None
+    return {"image": outcome.image, "status": outcome.status, "seconds": round(outcome.seconds, 1),
+            "digest": info["Id"] if info else None, "size": info["Size"] if info else None,
+            "error": outcome.error or None}
+
+
+def _test(request: Request, summary: dict) -> int:
+    """Run the test suite; pytest's 'no tests collected' (5) is a failure."""
+    code = subprocess.run(list(request.test_command)).returncode
+    summary["tests"] = {"command": " ".join(request.test_command), "exit": code}
+    if code == 5:
+        print("ci: the test command collected no tests; that is a failure", file=sys.stderr)
+        return 1
+    return 0 if code == 0 else 1
+
+
+def _publish(root: Path, request: Request, the_plan: dict) -> list[dict]:
+    images = catalog.load(root)
+    chosen = [images[name] for name in the_plan["build"] if images[name].recipe == "dockerfile"]
+    publication = tags.Publication(tuple(the_plan["tags"]), the_plan["promote"])
+    where = dict(target_registry=request.registry, namespace=request.namespace)
+    if publication.promote:
+        if not request.source:
+            raise UserError("a release promotes a tested image: give --from TAG_OR_DIGEST")
+        done = publish.promote(chosen, request.source, publication, **where)
+    else:
+        done = publish.publish(chosen, publication, **where)
+    return [dataclasses.asdict(item) for item in done]
+
+
+def _write(root: Path, summary: dict) -> None:
+    path = root / SUMMARY
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2) + "\n")

@@ -1,0 +1,71 @@
+"""`monasca-docker ci`: the plan of a change, and how test results decide."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import CLI, ROOT
+
+
+@pytest.fixture
+def clone(tmp_path):
+    """A clean clone of this checkout's HEAD, as a CI system has it."""
+    target = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True)
+    return target
+
+
+def ci(cwd, *args):
+    return subprocess.run([CLI, "ci", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_a_change_to_one_image_folder_plans_only_that_image(clone):
+    (clone / "images" / "api" / "start.sh").open("a").write("# a reviewed change\n")
+    result = ci(clone, "--event", "change", "--base", "HEAD", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    the_plan = json.loads(result.stdout)
+    assert the_plan["changed"] == ["images/api/start.sh"]
+    assert the_plan["build"] == ["root", "base", "api"]       # ancestors are checked, not rebuilt
+    assert the_plan["tags"] == []
+
+
+def test_a_change_to_monasca_base_plans_every_image(clone):
+    (clone / "images" / "base" / "Dockerfile").open("a").write("# a reviewed change\n")
+    the_plan = json.loads(ci(clone, "--event", "change", "--base", "HEAD", "--dry-run").stdout)
+    assert len(the_plan["build"]) == len([line for line in (clone / "images" / "catalog.toml").read_text()
+                                          .splitlines() if line.startswith("[images.")])
+
+
+def test_a_merge_plans_everything_with_its_tags(clone):
+    result = ci(clone, "--event", "merge", "--ref", "master", "--sha", "0" * 40, "--date", "2026-01-02",
+                "--dry-run")
+    the_plan = json.loads(result.stdout)
+    assert the_plan["tags"] == ["master", "master-20260102-0000000"]
+
+
+def test_an_unmappable_event_is_refused_before_anything_runs(clone):
+    result = ci(clone, "--event", "merge", "--ref", "feature/x", "--dry-run")
+    assert result.returncode == 1
+    assert "cannot map a merge to branch 'feature/x'" in result.stderr
+
+
+def test_tests_that_collect_nothing_fail_the_run(clone, tmp_path):
+    (tmp_path / "empty").mkdir()
+    no_tests = f"{sys.executable} -m pytest {tmp_path / 'empty'}"
+    result = ci(clone, "--event", "change", "--base", "HEAD", "--test-command", no_tests)
+    assert result.returncode == 1
+    assert "collected no tests" in result.stderr
+    summary = json.loads((clone / "build" / "ci-summary.json").read_text())
+    assert summary["tests"]["exit"] == 5
+    assert summary["pushed"] == []
+
+
+def test_passing_tests_finish_the_change_without_publishing(clone):
+    some_tests = f"{sys.executable} -m pytest -q {ROOT}/tests/unit/test_plan.py"
+    result = ci(clone, "--event", "change", "--base", "HEAD", "--test-command", some_tests)
+    assert result.returncode == 0, result.stderr
+    assert "7 passed" in result.stdout
+    summary = json.loads((clone / "build" / "ci-summary.json").read_text())
+    assert summary["tests"]["exit"] == 0
+    assert summary["images"] == [] and summary["pushed"] == []
