@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Figures for the component images: size of every image (uncompressed, and
+# gzip of `docker save`), against a naive single-stage build of api,
+# persister and notification (Debian python3 with gcc, pip install); cold
+# build time of all images; rebuild time after a one-line change in one
+# image's start script. Pass --cold to empty the layer cache first (slow).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cli=.venv/bin/monasca-docker
+
+elapsed() { local start=$SECONDS; "$@" >/dev/null; echo $((SECONDS - start)); }
+mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
+
+if [ "${1:-}" = --cold ]; then
+    docker image ls --format '{{.Repository}}:{{.Tag}}' 'monasca/*' | xargs -r docker image rm --force >/dev/null
+    docker builder prune --all --force >/dev/null
+    echo "cold build of all images: $(elapsed $cli build) s"
+else
+    echo "build of all images (warm cache): $(elapsed $cli build) s"
+fi
+
+printf '%-34s %10s %10s\n' image "MB" "MB gzip"
+while read -r ref; do
+    bytes=$(docker image inspect --format '{{.Size}}' "$ref")
+    gz=$(docker save "$ref" | gzip -1 | wc -c)
+    printf '%-34s %10s %10s\n' "$ref" "$(mb "$bytes")" "$(mb "$gz")"
+done < <($cli list | awk '{print $2}')
+
+# The naive way: one stage, compilers kept, three services in one image.
+naive=$(mktemp -d)
+cat >"$naive/Dockerfile" <<'DOCKERFILE'
+FROM monasca/debian:bookworm-slim
+RUN apt-get update && apt-get install -y python3 python3-venv python3-dev gcc git
+RUN --mount=type=secret,id=ca-bundle,target=/run/secrets/ca-bundle \
+    python3 -m venv /venv && PIP_CERT=/run/secrets/ca-bundle /venv/bin/pip install \
+    monasca-api==11.0.0 monasca-persister==9.0.0 monasca-notification==9.0.0 influxdb gunicorn PyMySQL
+DOCKERFILE
+docker build --quiet --secret id=ca-bundle,src=/etc/ssl/certs/ca-certificates.crt \
+    --tag monasca-bench/naive "$naive" >/dev/null
+naive_bytes=$(docker image inspect --format '{{.Size}}' monasca-bench/naive)
+ours=0
+for ref in monasca/api monasca/persister monasca/notification; do
+    ours=$((ours + $(docker image inspect --format '{{.Size}}' "$ref")))
+done
+base=$(docker image inspect --format '{{.Size}}' monasca/base)
+echo "naive single-stage api+persister+notification: $(mb "$naive_bytes") MB"
+echo "ours, three images sharing monasca/base:       $(mb $((ours - 2 * base))) MB on disk ($(mb "$ours") MB as three separate sizes)"
+docker image rm --force monasca-bench/naive >/dev/null
+rm -rf "$naive"
+
+# One-line change in one start script: only that image rebuilds.
+echo "# benchmark: one-line change" >> images/persister/start.sh
+echo "rebuild after a one-line change in persister's start.sh: $(elapsed $cli build) s"
+git checkout -- images/persister/start.sh
+$cli build persister >/dev/null
