@@ -49,6 +49,11 @@ sys.argv = ["gunicorn"]
 from falcon import testing
 from monasca_api.api import server
 client = testing.TestClient(server.launch(None))
+from oslo_config import cfg
+conf = cfg.ConfigOpts()  # read as keystonemiddleware does, with oslo.config
+conf.register_opt(cfg.StrOpt("password"), group="keystone_authtoken")
+conf(args=[], default_config_files=["/etc/monasca/monasca-api.conf"])
+print("password", conf.keystone_authtoken.password)
 body = json.dumps({"dimensions": {"hostname": "h"}, "logs": [{"message": "hello"}]})
 headers = {"Content-Type": "application/json", "X-Roles": "monasca-agent", "X-Project-Id": "p"}
 print("metrics", client.simulate_get("/v2.0/metrics").status_code)
@@ -60,12 +65,14 @@ print("health-get", client.simulate_get("/healthcheck").status_code)
 
 def test_app_serves_logs_not_metrics(image):
     """The app loads on this Python; logs are accepted, metrics routes absent,
-    and the health check reports Kafka (absent here) as unhealthy."""
-    result = docker("run", "--rm", "-e", "KEYSTONE_ADMIN_PASSWORD=secret", "-e", "KAFKA_URI=127.0.0.1:1",
+    the health check reports Kafka (absent here) as unhealthy, and a $ in the
+    password reaches keystonemiddleware literally."""
+    result = docker("run", "--rm", "-e", "KEYSTONE_ADMIN_PASSWORD=pa$word", "-e", "KAFKA_URI=127.0.0.1:1",
                     "--entrypoint", "sh", image, "-c",
                     "templer -t -f -c /etc/monasca/templates/defaults.yml /etc/monasca/templates /etc/monasca"
                     " && python -c \"$0\"", ROUTES)
     assert result.returncode == 0, result.stderr
     lines = dict(line.split() for line in result.stdout.splitlines() if line.split()[0] in
-                 {"metrics", "logs", "health-head", "health-get"})
-    assert lines == {"metrics": "404", "logs": "204", "health-head": "204", "health-get": "503"}
+                 {"metrics", "logs", "health-head", "health-get", "password"})
+    assert lines == {"metrics": "404", "logs": "204", "health-head": "204", "health-get": "503",
+                     "password": "pa$word"}

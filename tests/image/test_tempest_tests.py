@@ -45,7 +45,8 @@ def test_no_health_check(image):
 
 
 def test_rendered_config_selects_the_plugin_tests(image):
-    """tempest reads the rendered tempest.conf and finds the plugin's API tests by TEMPEST_REGEX."""
+    """tempest reads the rendered tempest.conf (a $ in the password stays literal) and
+    finds the plugin's API tests by TEMPEST_REGEX."""
     script = (RENDER + " && cat /etc/monasca/tempest.args"
               " && mkdir -p /var/lib/monasca/tempest && cd /var/lib/monasca/tempest"
               " && stestr init >/dev/null"
@@ -54,13 +55,13 @@ def test_rendered_config_selects_the_plugin_tests(image):
               " && python -c 'from tempest import config;"
               " config.CONF.set_config_path(\"/etc/monasca/tempest.conf\"); c = config.CONF;"
               " print(\"conf\", c.identity.uri_v3, c.auth.use_dynamic_credentials,"
-              " c.service_available.monasca, c.service_available.logs_search)'")
-    result = docker("run", "--rm", "-e", "KEYSTONE_ADMIN_PASSWORD=s3cret", "-e", "TEMPEST_REGEX=a b|c",
+              " c.service_available.monasca, c.service_available.logs_search, c.auth.admin_password)'")
+    result = docker("run", "--rm", "-e", "KEYSTONE_ADMIN_PASSWORD=pa$word", "-e", "TEMPEST_REGEX=a b|c",
                     "-e", "USE_DYNAMIC_CREDS=no", "--entrypoint", "sh", image, "-c", script, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "--regex=a b|c\n" in result.stdout
     assert "monasca_tempest_tests.tests.api.test_versions.TestVersions" in result.stdout
-    assert "conf http://keystone:5000/v3 False True False" in result.stdout
+    assert "conf http://keystone:5000/v3 False True False pa$word\n" in result.stdout
 
 
 KEYSTONE_STUB = r"""
