@@ -1,0 +1,73 @@
+"""monasca/memcached: limits from the environment, a real client, clean stop."""
+import json
+import subprocess
+import textwrap
+import time
+import uuid
+
+import pytest
+
+from .conftest import CLI, ROOT, docker
+
+IMAGE = "monasca/memcached:latest"
+
+
+@pytest.fixture(scope="module")
+def memcached_image(base_image):
+    result = subprocess.run([CLI, "build", "memcached"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return IMAGE
+
+
+@pytest.fixture
+def server(memcached_image):
+    suffix = uuid.uuid4().hex[:8]
+    network, name = f"memcached-test-{suffix}", f"memcached-test-{suffix}"
+    docker("network", "create", network)
+    try:
+        docker("run", "-d", "--name", name, "--network", network, "--network-alias", "memcached",
+               "--health-interval", "1s", "-e", "MEMCACHED_MEMORY=32",
+               "-e", "MEMCACHED_MAX_CONNECTIONS=100", memcached_image)
+        yield {"name": name, "network": network}
+    finally:
+        docker("rm", "-f", name, check=False)
+        docker("network", "rm", network, check=False)
+
+
+# A memcached client in another container on the network: set, get, settings.
+CLIENT = textwrap.dedent("""
+    import socket, time
+    sock = socket.create_connection(("memcached", 11211), timeout=10)
+    sock.sendall(b"set token 0 60 5\\r\\nvalue\\r\\nget token\\r\\nstats settings\\r\\nquit\\r\\n")
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    print(data.decode())
+""")
+
+
+def wait_healthy(name, timeout=30):
+    deadline = time.monotonic() + timeout
+    while json.loads(docker("inspect", "-f", "{{json .State.Health}}", name).stdout)["Status"] != "healthy":
+        assert time.monotonic() < deadline, f"{name} never became healthy"
+        time.sleep(0.5)
+
+
+def test_serves_clients_with_limits_from_the_environment(server):
+    wait_healthy(server["name"])
+    out = docker("run", "--rm", "--network", server["network"], IMAGE, "python3", "-c", CLIENT,
+                 timeout=60).stdout
+    assert "STORED" in out and "VALUE token 0 5\nvalue" in out
+    assert f"STAT maxbytes {32 * 1024 * 1024}" in out
+    assert "STAT maxconns 100" in out
+    assert "STAT udpport 0" in out
+    top = [line for line in docker("top", server["name"]).stdout.splitlines() if "memcached --listen" in line]
+    assert top and top[0].split()[0] == "42400"   # monasca, not root
+
+
+def test_stop_is_clean(server):
+    wait_healthy(server["name"])
+    started = time.monotonic()
+    docker("stop", "-t", "10", server["name"], timeout=30)
+    assert time.monotonic() - started < 5
+    assert docker("inspect", "-f", "{{.State.ExitCode}}", server["name"]).stdout.strip() == "0"
