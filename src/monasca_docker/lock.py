@@ -58,10 +58,21 @@ def write_lock(root: Path, image: Image, upper: Path | None = None) -> Path:
         raise UserError(f"{image.name} packages no component: nothing to lock")
     upper = upper or upper_constraints(root, image.series)
     requirement = [f"{image.component}=={image.version}", *image.packages]
-    pins = resolve(requirement, [upper, series_constraints(root, image.series)])
+    series = series_constraints(root, image.series)
+    pins = resolve(requirement, [upper, series])
+    # The series' own pins hold in every lock: pip applies the lock to the
+    # isolated environments that build sdists too, whatever the image needs.
+    resolved = {sources.normalise(pin.split("==")[0]) for pin in pins}
+    pins += [line for line in _pins(series) if sources.normalise(line.split("==")[0]) not in resolved]
+    pins.sort(key=str.lower)
     path = sources.lock_path(root, image)
     path.parent.mkdir(parents=True, exist_ok=True)
     inputs = " ".join(requirement) + f" with {upper.name} and series.txt"
     path.write_text(HEADER.format(image=image.repository, series=image.series, name=image.name,
                                   inputs=inputs) + "\n".join(pins) + "\n")
     return path
+
+
+def _pins(path: Path) -> list[str]:
+    return [line.strip() for line in path.read_text().splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
