@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from . import build as builder
-from . import catalog, ci, doctor, engine, lint, lock, publish, tags
+from . import catalog, ci, doctor, engine, lint, lock, publish, stack, tags
 from .errors import UserError
 
 
@@ -94,6 +94,26 @@ def cmd_ci(args) -> int:
                              jobs=args.jobs, test_command=tuple(shlex.split(args.test_command))))
 
 
+def cmd_up(args) -> int:
+    return stack.up(catalog.project_root(), args.timeout)
+
+
+def cmd_down(args) -> int:
+    return stack.down(catalog.project_root(), args.volumes)
+
+
+def cmd_status(args) -> int:
+    return stack.status(catalog.project_root())
+
+
+def cmd_logs(args) -> int:
+    return stack.logs(catalog.project_root(), args.service, args.follow)
+
+
+def cmd_smoke(args) -> int:
+    return stack.smoke(catalog.project_root())
+
+
 def cmd_info(args) -> int:
     images = catalog.load()
     catalog.check_names(images, [args.image])
@@ -162,6 +182,19 @@ def parser() -> argparse.ArgumentParser:
     lint_cmd = sub.add_parser("lint", help="hadolint, shellcheck and the conformance rules")
     lint_cmd.add_argument("images", nargs="*", metavar="IMAGE")
     lint_cmd.set_defaults(run=cmd_lint)
+
+    up = sub.add_parser("up", help="build what is missing, start the stack, wait until healthy")
+    up.add_argument("--timeout", type=int, default=900, help="seconds to wait for health")
+    up.set_defaults(run=cmd_up)
+    down = sub.add_parser("down", help="stop and remove the stack")
+    down.add_argument("--volumes", "-v", action="store_true", help="remove its data too")
+    down.set_defaults(run=cmd_down)
+    sub.add_parser("status", help="the stack's services and their health").set_defaults(run=cmd_status)
+    logs = sub.add_parser("logs", help="the log of one service of the stack")
+    logs.add_argument("service")
+    logs.add_argument("--follow", "-f", action="store_true")
+    logs.set_defaults(run=cmd_logs)
+    sub.add_parser("smoke", help="the smoke test against the running stack").set_defaults(run=cmd_smoke)
 
     info = sub.add_parser("info", help="labels and /VERSIONS of a built image")
     info.add_argument("image")

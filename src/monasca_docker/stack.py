@@ -1,0 +1,100 @@
+"""`monasca-docker up/down/status/logs/smoke`: the single-node stack on Docker Compose."""
+from __future__ import annotations
+
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from . import build as builder
+from . import catalog
+from .errors import UserError
+
+PROJECT = "monasca"
+COMPOSE_DIR = Path("deploy") / "compose"
+ENV_FILE = "monasca.env"           # the user's passwords; made from the example once
+ENV_EXAMPLE = "monasca.env.example"
+PLACEHOLDER = "generate"           # a value `up` replaces with a random password
+
+
+def compose_dir(root: Path) -> Path:
+    return root / COMPOSE_DIR
+
+
+def compose(root: Path, *args: str, capture: bool = False) -> subprocess.CompletedProcess:
+    folder = compose_dir(root)
+    command = ["docker", "compose", "--project-name", PROJECT, "--project-directory", str(folder),
+               "--file", str(folder / "docker-compose.yml"), "--env-file", str(folder / ENV_FILE), *args]
+    return subprocess.run(command, text=True, capture_output=capture)
+
+
+def ensure_env_file(root: Path) -> Path:
+    """The env file, made on first use from the example with fresh random passwords."""
+    folder = compose_dir(root)
+    env_file = folder / ENV_FILE
+    if not env_file.exists():
+        text = (folder / ENV_EXAMPLE).read_text()
+        text = re.sub(rf"=({PLACEHOLDER})$", lambda _: "=" + secrets.token_urlsafe(18), text, flags=re.MULTILINE)
+        env_file.write_text(text)
+        env_file.chmod(0o600)
+        print(f"wrote {env_file.relative_to(root)} with new random passwords (change them there)")
+    return env_file
+
+
+def env_values(root: Path) -> dict[str, str]:
+    values = {}
+    for line in ensure_env_file(root).read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not line.lstrip().startswith("#"):
+            values[key.strip()] = value.strip()
+    return values
+
+
+def stack_images(root: Path) -> list[str]:
+    """Catalog names of the images the compose file runs."""
+    text = (compose_dir(root) / "docker-compose.yml").read_text()
+    refs = set(re.findall(r"^\s+image:\s*(\S+)", text, re.MULTILINE))
+    return [img.name for img in catalog.load(root).values() if img.ref in refs or img.repository in refs]
+
+
+def up(root: Path, timeout: int) -> int:
+    ensure_env_file(root)
+    outcomes = builder.build(builder.Options(names=stack_images(root)))
+    failed = [o for o in outcomes if o.status in ("failed", "skipped")]
+    if failed:
+        raise UserError("cannot start the stack: " + "; ".join(f"{o.image}: {o.error}" for o in failed))
+    result = compose(root, "up", "--detach", "--wait", "--wait-timeout", str(timeout))
+    if result.returncode != 0:
+        print(compose(root, "ps", "--all", capture=True).stdout, file=sys.stderr)
+        raise UserError(f"the stack did not become healthy within {timeout}s: "
+                        f"`monasca-docker status` and `monasca-docker logs SERVICE` show why")
+    values = env_values(root)
+    print(f"""
+Monasca is up.
+  API:      http://127.0.0.1:{values.get('MONASCA_API_PORT', '8070')}/v2.0
+  Keystone: http://127.0.0.1:{values.get('KEYSTONE_PORT', '5000')}/v3
+Log in as the monasca user (its password is in {COMPOSE_DIR / ENV_FILE}):
+  export OS_AUTH_URL=http://127.0.0.1:{values.get('KEYSTONE_PORT', '5000')}/v3 OS_USERNAME=mini-mon \\
+         OS_PROJECT_NAME=mini-mon OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default \\
+         OS_PASSWORD=<MONASCA_USER_PASSWORD>
+  monasca metric-list     (or: docker run --rm --network {PROJECT}_default -e OS_... monasca/client metric-list)""")
+    return 0
+
+
+def down(root: Path, volumes: bool) -> int:
+    return compose(root, "down", *(["--volumes"] if volumes else [])).returncode
+
+
+def status(root: Path) -> int:
+    return compose(root, "ps", "--all").returncode
+
+
+def logs(root: Path, service: str, follow: bool) -> int:
+    return compose(root, "logs", *(["--follow"] if follow else []), service).returncode
+
+
+def smoke(root: Path) -> int:
+    """The smoke test (pytest) against the running stack."""
+    return subprocess.run([sys.executable, "-m", "pytest", str(root / "tests" / "stack"), "-p", "no:cacheprovider"],
+                          cwd=root).returncode

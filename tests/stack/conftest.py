@@ -1,0 +1,93 @@
+"""The running single-node stack, for the smoke test.
+
+If the stack is not up, the session starts it with `monasca-docker up` and
+takes it down (with its volumes) at the end; a stack that was already up
+(`monasca-docker smoke`) is used as it is and left running.
+"""
+import json
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from keystoneauth1 import session
+from keystoneauth1.identity import v3
+from monascaclient import client as monasca_client
+
+from monasca_docker import stack
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = str(Path(sys.executable).parent / "monasca-docker")
+NETWORK = f"{stack.PROJECT}_default"
+
+
+def docker(*args, check=True, **kwargs):
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check, **kwargs)
+
+
+def api_is_healthy():
+    result = docker("inspect", "--format", "{{.State.Health.Status}}", f"{stack.PROJECT}-api-1", check=False)
+    return result.stdout.strip() == "healthy"
+
+
+@pytest.fixture(scope="session")
+def running_stack():
+    started_here = not api_is_healthy()
+    if started_here:
+        result = subprocess.run([CLI, "up"], cwd=ROOT, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    yield stack.env_values(ROOT)
+    if started_here:
+        subprocess.run([CLI, "down", "--volumes"], cwd=ROOT, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def keystone_url(running_stack):
+    return f"http://127.0.0.1:{running_stack.get('KEYSTONE_PORT', '5000')}/v3"
+
+
+def user_session(keystone_url, password, user="mini-mon", project="mini-mon"):
+    auth = v3.Password(auth_url=keystone_url, username=user, password=password, project_name=project,
+                       user_domain_name="Default", project_domain_name="Default")
+    return session.Session(auth=auth)
+
+
+@pytest.fixture(scope="session")
+def monasca(running_stack, keystone_url):
+    """python-monascaclient as the monasca user, against the published API port."""
+    sess = user_session(keystone_url, running_stack["MONASCA_USER_PASSWORD"])
+    endpoint = f"http://127.0.0.1:{running_stack.get('MONASCA_API_PORT', '8070')}/v2.0"
+    return monasca_client.Client("2_0", session=sess, endpoint=endpoint)
+
+
+def eventually(probe, timeout, what, interval=2):
+    """probe()'s first truthy result within timeout; a failure that says what never came."""
+    deadline, last = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(interval)
+    pytest.fail(f"{what} did not happen within {timeout}s (last seen: {last!r})")
+
+
+def in_network(python_code, *, image="monasca/base:latest", name=None, detach=False):
+    """Run Python in a container on the stack's network (kafka-python is in monasca/base)."""
+    args = ["run", "--network", NETWORK, "--entrypoint", "python3"]
+    args += ["--name", name] if name else []
+    args += ["-d"] if detach else ["--rm"]
+    return docker(*args, image, "-c", python_code, timeout=120)
+
+
+@pytest.fixture
+def unique():
+    return uuid.uuid4().hex[:10]
+
+
+def produce(topic, message):
+    code = ("import json, sys\nfrom kafka import KafkaProducer\n"
+            "p = KafkaProducer(bootstrap_servers='kafka:9092')\n"
+            f"p.send({topic!r}, json.dumps({message!r}).encode())\np.flush()\n")
+    in_network(code)
