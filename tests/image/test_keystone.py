@@ -15,7 +15,7 @@ IMAGE = "monasca/keystone:latest"
 DB_PASSWORD = "k$ey/st:one"
 PASSWORDS = {
     "KEYSTONE_DB_PASSWORD": DB_PASSWORD,
-    "KEYSTONE_PASSWORD": "adm$in'pw",
+    "KEYSTONE_ADMIN_PASSWORD": "adm$in'pw",
     "MONASCA_USER_PASSWORD": "mini$mon",
     "MONASCA_AGENT_PASSWORD": "ag\"ent",
     "MONASCA_READ_ONLY_PASSWORD": "read only",
@@ -139,7 +139,7 @@ def test_monasca_users_get_tokens_with_their_roles(keystone):
             ("mini-mon", "MONASCA_USER_PASSWORD", "mini-mon", "monasca-user"),
             ("monasca-agent", "MONASCA_AGENT_PASSWORD", "mini-mon", "monasca-agent"),
             ("monasca-read-only-user", "MONASCA_READ_ONLY_PASSWORD", "mini-mon", "monasca-read-only-user"),
-            ("admin", "KEYSTONE_PASSWORD", "admin", "monasca-user")]:
+            ("admin", "KEYSTONE_ADMIN_PASSWORD", "admin", "monasca-user")]:
         status, headers, body = token(base, user, PASSWORDS[variable], project)
         assert status == 201, user
         assert "X-Subject-Token" in headers
@@ -186,7 +186,7 @@ def test_restart_keeps_keys_and_applies_changes(stack, keystone):
 
     second, base = stack(MONASCA_AGENT_PASSWORD="n3w", MONASCA_API_URL="http://monasca:8070/v2.0",
                          MONASCA_LOG_API_URL="http://log-api:5607/v2.0")
-    _, admin_headers, _ = token(base, "admin", PASSWORDS["KEYSTONE_PASSWORD"], "admin")
+    _, admin_headers, _ = token(base, "admin", PASSWORDS["KEYSTONE_ADMIN_PASSWORD"], "admin")
     status, _, body = request(base + "/auth/tokens", headers={
         "X-Auth-Token": admin_headers["X-Subject-Token"], "X-Subject-Token": old})
     assert status == 200 and body["token"]["user"]["name"] == "mini-mon"
