@@ -96,5 +96,6 @@ def logs(root: Path, service: str, follow: bool) -> int:
 
 def smoke(root: Path) -> int:
     """The smoke test (pytest) against the running stack."""
-    return subprocess.run([sys.executable, "-m", "pytest", str(root / "tests" / "stack"), "-p", "no:cacheprovider"],
+    return subprocess.run([sys.executable, "-m", "pytest", str(root / "tests" / "stack" / "test_smoke.py"),
+                           "-p", "no:cacheprovider"],
                           cwd=root).returncode
