@@ -107,13 +107,8 @@ def _publish(root: Path, request: Request, the_plan: dict) -> list[dict]:
     images = catalog.load(root)
     chosen = [images[name] for name in the_plan["build"] if images[name].recipe == "dockerfile"]
     publication = tags.Publication(tuple(the_plan["tags"]), the_plan["promote"])
-    where = dict(target_registry=request.registry, namespace=request.namespace)
-    if publication.promote:
-        if not request.source:
-            raise UserError("a release promotes a tested image: give --from TAG_OR_DIGEST")
-        done = publish.promote(chosen, request.source, publication, **where)
-    else:
-        done = publish.publish(chosen, publication, **where)
+    done = publish.carry_out(chosen, publication, request.source,
+                             target_registry=request.registry, namespace=request.namespace)
     return [dataclasses.asdict(item) for item in done]
 
 

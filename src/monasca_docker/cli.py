@@ -48,8 +48,11 @@ def event_from(args) -> tags.Event:
     """The event of the command line, with the facts git knows filled in."""
     root = catalog.project_root()
     sha = args.sha or builder.project_revision(root).removesuffix("-dirty")
-    day = datetime.date.fromisoformat(args.date) if args.date else \
-        datetime.datetime.now(datetime.timezone.utc).date()
+    try:
+        day = datetime.date.fromisoformat(args.date) if args.date else \
+            datetime.datetime.now(datetime.timezone.utc).date()
+    except ValueError:
+        raise UserError(f"--date {args.date!r} is not a date: give YYYY-MM-DD") from None
     releases = tuple(builder.git_tags(root))
     return tags.Event(args.event, ref=args.ref or "", sha=sha, date=day, releases=releases)
 
@@ -58,14 +61,8 @@ def cmd_publish(args) -> int:
     images = catalog.load()
     catalog.check_names(images, args.images)
     chosen = [images[n] for n in (args.images or images) if images[n].recipe == "dockerfile"]
-    publication = tags.tags_for(event_from(args))
-    where = dict(target_registry=args.registry, namespace=args.namespace)
-    if publication.promote:
-        if not args.source:
-            raise UserError(f"a {args.event} event promotes a tested image: give --from TAG_OR_DIGEST")
-        done = publish.promote(chosen, args.source, publication, **where)
-    else:
-        done = publish.publish(chosen, publication, **where)
+    done = publish.carry_out(chosen, tags.tags_for(event_from(args)), args.source,
+                             target_registry=args.registry, namespace=args.namespace)
     for item in done:
         print(f"{item.target} {item.digest}")
     if not done:

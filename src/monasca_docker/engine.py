@@ -139,3 +139,9 @@ def push(local: str, target: str, config: Path | None = None) -> str:
     if not found:
         raise UserError(f"pushing {target} reported no digest")
     return found.group(1)
+
+
+def pull(ref: str, config: Path | None = None) -> None:
+    result = _docker("pull", ref, config=config)
+    if result.returncode != 0:
+        raise UserError(f"docker pull {ref} failed: {result.stderr.strip()}")

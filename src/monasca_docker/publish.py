@@ -70,3 +70,14 @@ def promote(images: list[Image], source_tag: str, publication: Publication, *,
         promoted += [Pushed(image.ref, f"{target_registry}/{repository}:{tag}", digest)
                      for tag in publication.tags]
     return promoted
+
+
+def carry_out(images: list[Image], publication: Publication, source: str | None, *,
+              target_registry: str = DEFAULT_REGISTRY, namespace: str = DEFAULT_NAMESPACE) -> list[Pushed]:
+    """Push the images with the publication's tags, or promote `source` when it says so."""
+    where = dict(target_registry=target_registry, namespace=namespace)
+    if not publication.promote:
+        return publish(images, publication, **where)
+    if not source:
+        raise UserError("a release promotes a tested image: give --from TAG_OR_DIGEST")
+    return promote(images, source, publication, **where)

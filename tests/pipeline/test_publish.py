@@ -46,9 +46,9 @@ def test_merge_publishes_master_and_the_immutable_tag(loopback_registry, base_bu
 
     # Pulled back: the same digest and the same labels.
     pulled = f"{loopback_registry}/ns/base:master-20261125-89abcde"
-    engine._docker("image", "rm", pulled)
+    engine.remove_image(pulled)
     engine.login(loopback_registry, USER, PASSWORD, config=tmp_path)
-    assert engine._docker("pull", pulled, config=tmp_path).returncode == 0
+    engine.pull(pulled, config=tmp_path)
     info = engine.inspect_image(pulled)
     assert f"{loopback_registry}/ns/base@{targets[pulled]}" in info["RepoDigests"]
     assert info["Config"]["Labels"] == base_built["Config"]["Labels"]
