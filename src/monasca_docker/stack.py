@@ -58,7 +58,24 @@ def stack_images(root: Path) -> list[str]:
     return [img.name for img in catalog.load(root).values() if img.ref in refs or img.repository in refs]
 
 
+def owners() -> set[str]:
+    """The compose folders that the project's existing containers were started from."""
+    result = subprocess.run(["docker", "ps", "--all", "--filter", f"label=com.docker.compose.project={PROJECT}",
+                             "--format", '{{.Label "com.docker.compose.project.working_dir"}}'],
+                            capture_output=True, text=True)
+    return set(result.stdout.split())
+
+
+def check_owner(root: Path) -> None:
+    """Refuse to drive a stack another checkout started: its passwords are in that checkout."""
+    foreign = owners() - {str(compose_dir(root))}
+    if foreign:
+        raise UserError(f"a {PROJECT} stack started from {', '.join(sorted(foreign))} exists: "
+                        f"run `monasca-docker down` in that checkout first")
+
+
 def up(root: Path, timeout: int) -> int:
+    check_owner(root)
     ensure_env_file(root)
     outcomes = builder.build(builder.Options(names=stack_images(root)))
     failed = [o for o in outcomes if o.status in ("failed", "skipped")]
@@ -83,6 +100,7 @@ Log in as the monasca user (its password is in {COMPOSE_DIR / ENV_FILE}):
 
 
 def down(root: Path, volumes: bool) -> int:
+    check_owner(root)
     return compose(root, "down", *(["--volumes"] if volumes else [])).returncode
 
 

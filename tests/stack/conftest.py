@@ -34,6 +34,7 @@ def api_is_healthy():
 
 @pytest.fixture(scope="session")
 def running_stack():
+    stack.check_owner(ROOT)      # another checkout's stack has other passwords
     started_here = not api_is_healthy()
     if started_here:
         result = subprocess.run([CLI, "up"], cwd=ROOT, capture_output=True, text=True)
