@@ -1,11 +1,10 @@
 """monasca/agent-collector, agent-forwarder and statsd (FROM agent-base) at start."""
-import subprocess
 import time
 import uuid
 
 import pytest
 
-from .conftest import CLI, ROOT, docker
+from .conftest import build, docker
 
 SECRET = 'agent-"secret&1'
 
@@ -13,9 +12,7 @@ SECRET = 'agent-"secret&1'
 @pytest.fixture(scope="module")
 def agent_images(base_image):
     """The three agent images (and agent-base on the way), built by the CLI."""
-    result = subprocess.run([CLI, "build", "agent-collector", "agent-forwarder", "statsd"],
-                            cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    build("agent-collector", "agent-forwarder", "statsd")
     return {"collector": "monasca/agent-collector:latest",
             "forwarder": "monasca/agent-forwarder:latest",
             "statsd": "monasca/statsd:latest"}

@@ -1,9 +1,8 @@
 """monasca/api at start: required variables and dependencies it waits for."""
-import subprocess
 
 import pytest
 
-from .conftest import CLI, ROOT, docker
+from .conftest import build, docker
 
 PASSWORDS = {"MYSQL_PASSWORD": "my-secret-1", "INFLUX_PASSWORD": "influx-secret-2",
              "KEYSTONE_ADMIN_PASSWORD": "keystone-secret-3"}
@@ -11,8 +10,7 @@ PASSWORDS = {"MYSQL_PASSWORD": "my-secret-1", "INFLUX_PASSWORD": "influx-secret-
 
 @pytest.fixture(scope="module")
 def api_image(base_image):
-    result = subprocess.run([CLI, "build", "api"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    build("api")
     return "monasca/api:latest"
 
 

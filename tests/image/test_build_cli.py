@@ -4,7 +4,6 @@ import os
 import subprocess
 import uuid
 
-import pytest
 
 from monasca_docker import engine
 

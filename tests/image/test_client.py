@@ -1,16 +1,14 @@
 """monasca/client: arguments go to the monasca CLI; no health check."""
 import json
-import subprocess
 
 import pytest
 
-from .conftest import CLI, ROOT, docker
+from .conftest import build, docker
 
 
 @pytest.fixture(scope="module")
 def client_image(base_image):
-    result = subprocess.run([CLI, "build", "client"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    build("client")
     return "monasca/client:latest"
 
 

@@ -1,13 +1,11 @@
 """monasca/influxdb: authentication on, the idempotent init job, users that work."""
-import json
-import subprocess
 import textwrap
 import time
 import uuid
 
 import pytest
 
-from .conftest import CLI, ROOT, docker
+from .conftest import build, docker, wait_healthy
 
 IMAGE = "monasca/influxdb:latest"
 PASSWORDS = {"INFLUXDB_ADMIN_PASSWORD": "adm'in\\pw-1", "API_PASSWORD": 'api"pw-2',
@@ -16,22 +14,10 @@ PASSWORDS = {"INFLUXDB_ADMIN_PASSWORD": "adm'in\\pw-1", "API_PASSWORD": 'api"pw-
 
 @pytest.fixture(scope="module")
 def influxdb_image(base_image):
-    result = subprocess.run([CLI, "build", "influxdb"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    build("influxdb")
     return IMAGE
 
 
-def wait_healthy(name, timeout=60):
-    deadline = time.monotonic() + timeout
-    status = None
-    while time.monotonic() < deadline:
-        state = json.loads(docker("inspect", "-f", "{{json .State}}", name).stdout)
-        status = state.get("Health", {}).get("Status")
-        if status == "healthy":
-            return
-        assert state["Running"], docker("logs", name, check=False).stderr[-3000:]
-        time.sleep(1)
-    pytest.fail(f"{name} is {status} after {timeout}s")
 
 
 @pytest.fixture(scope="module")

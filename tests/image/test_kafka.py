@@ -1,13 +1,10 @@
 """monasca/kafka: a KRaft broker that answers, the init-topics job, clean stop."""
-import json
-import socket
-import subprocess
 import time
 import uuid
 
 import pytest
 
-from .conftest import CLI, ROOT, docker
+from .conftest import build, docker, free_port, wait_healthy
 
 IMAGE = "monasca/kafka:latest"
 TOPICS = {"metrics": 64, "events": 12, "alarm-state-transitions": 12, "alarm-notifications": 12,
@@ -16,28 +13,12 @@ TOPICS = {"metrics": 64, "events": 12, "alarm-state-transitions": 12, "alarm-not
 
 @pytest.fixture(scope="module")
 def kafka_image(base_image):
-    result = subprocess.run([CLI, "build", "kafka"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    build("kafka")
     return IMAGE
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def wait_healthy(name, timeout=90):
-    deadline = time.monotonic() + timeout
-    status = None
-    while time.monotonic() < deadline:
-        state = json.loads(docker("inspect", "-f", "{{json .State}}", name).stdout)
-        status = state.get("Health", {}).get("Status")
-        if status == "healthy":
-            return
-        assert state["Running"], docker("logs", name, check=False).stdout[-3000:]
-        time.sleep(1)
-    pytest.fail(f"{name} is {status} after {timeout}s")
 
 
 @pytest.fixture(scope="module")

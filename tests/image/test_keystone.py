@@ -1,7 +1,6 @@
 """monasca/keystone on monasca/mysql: tokens for the Monasca users, the
 monitoring endpoint in the catalog, refusals, restart with the keys kept."""
 import json
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -9,7 +8,7 @@ import uuid
 
 import pytest
 
-from .conftest import CLI, ROOT, docker
+from .conftest import build, docker, wait_healthy
 
 IMAGE = "monasca/keystone:latest"
 DB_PASSWORD = "k$ey/st:one"
@@ -24,15 +23,9 @@ MYSQL_ENV = {"MYSQL_ROOT_PASSWORD": "root", "API_PASSWORD": "a", "NOTIFICATION_P
              "THRESH_PASSWORD": "t", "KEYSTONE_DB_PASSWORD": DB_PASSWORD}
 
 
-def build(name):
-    result = subprocess.run([CLI, "build", name], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
 @pytest.fixture(scope="module")
 def images(base_image):
-    build("mysql")
-    build("keystone")
+    build("mysql", "keystone")
     return IMAGE
 
 
@@ -43,18 +36,6 @@ def env_args(env):
     return args
 
 
-def wait_healthy(container, timeout=180):
-    deadline = time.monotonic() + timeout
-    state = ["?"]
-    while time.monotonic() < deadline:
-        state = docker("inspect", "-f", "{{.State.Status}} {{.State.Health.Status}}", container).stdout.split()
-        if state == ["running", "healthy"]:
-            return
-        if state[0] != "running":
-            break
-        time.sleep(1)
-    logs = docker("logs", container, check=False)
-    pytest.fail(f"{container} not healthy: {state}\n{logs.stdout[-3000:]}{logs.stderr[-3000:]}")
 
 
 @pytest.fixture(scope="module")

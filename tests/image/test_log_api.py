@@ -1,17 +1,15 @@
 """monasca/log-api: monasca-api with only its logs API; the start path without real dependencies."""
-import subprocess
 
 import pytest
 
-from .conftest import CLI, ROOT, docker
+from .conftest import build, docker
 
 IMAGE = "monasca/log-api:latest"
 
 
 @pytest.fixture(scope="module")
 def image(base_image):
-    result = subprocess.run([CLI, "build", "log-api"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    build("log-api")
     return IMAGE
 
 

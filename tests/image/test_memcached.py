@@ -1,21 +1,18 @@
 """monasca/memcached: limits from the environment, a real client, clean stop."""
-import json
-import subprocess
 import textwrap
 import time
 import uuid
 
 import pytest
 
-from .conftest import CLI, ROOT, docker
+from .conftest import build, docker, wait_healthy
 
 IMAGE = "monasca/memcached:latest"
 
 
 @pytest.fixture(scope="module")
 def memcached_image(base_image):
-    result = subprocess.run([CLI, "build", "memcached"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    build("memcached")
     return IMAGE
 
 
@@ -46,11 +43,6 @@ CLIENT = textwrap.dedent("""
 """)
 
 
-def wait_healthy(name, timeout=30):
-    deadline = time.monotonic() + timeout
-    while json.loads(docker("inspect", "-f", "{{json .State.Health}}", name).stdout)["Status"] != "healthy":
-        assert time.monotonic() < deadline, f"{name} never became healthy"
-        time.sleep(0.5)
 
 
 def test_serves_clients_with_limits_from_the_environment(server):

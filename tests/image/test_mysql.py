@@ -1,6 +1,5 @@
 """monasca/mysql: the users and databases it makes, the Monasca schema from the
 api image's migrations, health, restart with a changed password, clean stop."""
-import subprocess
 import time
 import uuid
 from urllib.parse import quote
@@ -8,7 +7,7 @@ from urllib.parse import quote
 import pymysql
 import pytest
 
-from .conftest import CLI, ROOT, docker
+from .conftest import build, docker, wait_healthy
 
 IMAGE = "monasca/mysql:latest"
 # Passwords with the characters that break naive quoting.
@@ -23,15 +22,13 @@ PASSWORDS = {
 
 @pytest.fixture(scope="module")
 def mysql_image(base_image):
-    result = subprocess.run([CLI, "build", "mysql"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    build("mysql")
     return IMAGE
 
 
 @pytest.fixture(scope="module")
 def api_image(base_image):
-    result = subprocess.run([CLI, "build", "api"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    build("api")
     return "monasca/api:latest"
 
 
@@ -58,17 +55,6 @@ def env_args(passwords):
     return args
 
 
-def wait_healthy(container, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = docker("inspect", "-f", "{{.State.Status}} {{.State.Health.Status}}", container).stdout.split()
-        if state == ["running", "healthy"]:
-            return
-        if state[0] != "running":
-            break
-        time.sleep(1)
-    logs = docker("logs", container, check=False)
-    pytest.fail(f"{container} not healthy: {state}\n{logs.stdout}{logs.stderr}")
 
 
 def start(image, network, volume, passwords):

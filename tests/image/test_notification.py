@@ -1,10 +1,9 @@
 """monasca/notification: start path and the configuration the engine reads."""
 import json
-import subprocess
 
 import pytest
 
-from .conftest import CLI, ROOT, docker
+from .conftest import build, docker
 
 IMAGE = "monasca/notification:latest"
 
@@ -21,8 +20,7 @@ PARSE = ("/start.sh >/dev/null 2>&1; python3 -c \"import json; from monasca_noti
 
 @pytest.fixture(scope="module")
 def notification_image(base_image):
-    result = subprocess.run([CLI, "build", "notification"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    build("notification")
     return IMAGE
 
 

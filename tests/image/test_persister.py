@@ -7,15 +7,14 @@ import uuid
 
 import pytest
 
-from .conftest import CLI, ROOT, docker
+from .conftest import build, docker
 
 IMAGE = "monasca/persister:latest"
 
 
 @pytest.fixture(scope="module")
 def persister_image(base_image):
-    result = subprocess.run([CLI, "build", "persister"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    build("persister")
     return IMAGE
 
 

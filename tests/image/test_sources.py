@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 
-from .conftest import CLI, ROOT, docker
+from .conftest import CLI, ROOT, docker, free_port
 
 CHANGE_REF = "refs/changes/45/12345/2"
 
@@ -24,10 +24,6 @@ def git(*args, cwd):
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -70,14 +66,14 @@ def change_repo(tmp_path_factory):
     daemon.wait()
 
 
-def build(*args):
+def cli_build(*args):
     return subprocess.run([CLI, "build", *args], cwd=ROOT, capture_output=True, text=True)
 
 
 def test_change_ref_is_what_gets_built(base_image, change_repo):
     url, sha, marker = change_repo
     tag = f"change-12345-2-{uuid.uuid4().hex[:6]}"
-    result = build("api", "--repo", url, "--ref", CHANGE_REF, "--tag", tag)
+    result = cli_build("api", "--repo", url, "--ref", CHANGE_REF, "--tag", tag)
     assert result.returncode == 0, result.stdout + result.stderr
     image = f"monasca/api:{tag}"
     try:
@@ -96,25 +92,25 @@ def test_change_ref_is_what_gets_built(base_image, change_repo):
 
 def test_ref_that_does_not_exist_is_refused(change_repo):
     url, _, _ = change_repo
-    result = build("api", "--repo", url, "--ref", "refs/changes/99/99999/1", "--tag", "never")
+    result = cli_build("api", "--repo", url, "--ref", "refs/changes/99/99999/1", "--tag", "never")
     assert result.returncode == 1
     assert "ref 'refs/changes/99/99999/1' does not exist in " + url in result.stderr
 
 
 def test_version_not_on_pypi_is_refused(base_image):
-    result = build("api", "--version", "99.99.99", "--tag", "never")
+    result = cli_build("api", "--version", "99.99.99", "--tag", "never")
     assert result.returncode == 1
     assert "monasca-api 99.99.99 is not on PyPI" in result.stderr
     assert docker("image", "inspect", "monasca/api:never", check=False).returncode != 0
 
 
 def test_source_options_need_exactly_one_image():
-    result = build("api", "persister", "--version", "11.0.0")
+    result = cli_build("api", "persister", "--version", "11.0.0")
     assert result.returncode == 1
     assert "apply to one image" in result.stderr
 
 
 def test_invalid_tag_is_refused():
-    result = build("api", "--tag=-bad")
+    result = cli_build("api", "--tag=-bad")
     assert result.returncode == 1
     assert "not a valid tag" in result.stderr

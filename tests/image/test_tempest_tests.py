@@ -1,9 +1,8 @@
 """monasca/tempest-tests: the one-shot start path without a real Keystone or API."""
-import subprocess
 
 import pytest
 
-from .conftest import CLI, ROOT, docker
+from .conftest import build, docker
 
 IMAGE = "monasca/tempest-tests:latest"
 RENDER = "templer -t -f -c /etc/monasca/templates/defaults.yml /etc/monasca/templates /etc/monasca"
@@ -11,8 +10,7 @@ RENDER = "templer -t -f -c /etc/monasca/templates/defaults.yml /etc/monasca/temp
 
 @pytest.fixture(scope="module")
 def image(base_image):
-    result = subprocess.run([CLI, "build", "tempest-tests"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    build("tempest-tests")
     return IMAGE
 
 

@@ -1,35 +1,21 @@
 """monasca/zookeeper: a standalone server that answers clients, clean stop."""
-import json
-import subprocess
 import textwrap
 import time
 import uuid
 
 import pytest
 
-from .conftest import CLI, ROOT, docker
+from .conftest import build, docker, wait_healthy
 
 IMAGE = "monasca/zookeeper:latest"
 
 
 @pytest.fixture(scope="module")
 def zookeeper_image(base_image):
-    result = subprocess.run([CLI, "build", "zookeeper"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    build("zookeeper")
     return IMAGE
 
 
-def wait_healthy(name, timeout=60):
-    deadline = time.monotonic() + timeout
-    status = None
-    while time.monotonic() < deadline:
-        state = json.loads(docker("inspect", "-f", "{{json .State}}", name).stdout)
-        status = state.get("Health", {}).get("Status")
-        if status == "healthy":
-            return
-        assert state["Running"], docker("logs", name, check=False).stdout[-3000:]
-        time.sleep(1)
-    pytest.fail(f"{name} is {status} after {timeout}s")
 
 
 @pytest.fixture(scope="module")

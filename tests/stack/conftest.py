@@ -4,7 +4,6 @@ If the stack is not up, the session starts it with `monasca-docker up` and
 takes it down (with its volumes) at the end; a stack that was already up
 (`monasca-docker smoke`) is used as it is and left running.
 """
-import json
 import subprocess
 import sys
 import time

@@ -6,7 +6,7 @@ import pytest
 import requests
 from keystoneauth1 import exceptions as ks_exceptions
 
-from .conftest import NETWORK, docker, eventually, in_network, produce, user_session
+from .conftest import docker, eventually, in_network, produce, user_session
 
 
 def test_token_for_the_monasca_user_and_401_for_a_wrong_password(running_stack, keystone_url):
