@@ -26,8 +26,9 @@ def test_posted_metrics_come_back_and_an_invalid_one_is_refused(monasca, unique)
     now = int(time.time() * 1000)
     monasca.metrics.create(jsonbody=[{"name": name, "dimensions": {"run": unique},
                                       "timestamp": now - i * 1000, "value": float(i)} for i in range(3)])
-    points = eventually(lambda: measurements(monasca, name, run=unique), 90,
-                        "posted measurements becoming queryable")
+    # The persister may write the three in different batches: wait for all of them.
+    points = eventually(lambda: (found := measurements(monasca, name, run=unique)) and len(found) == 3 and found,
+                        90, "the three posted measurements becoming queryable")
     assert sorted(point[1] for point in points) == [0.0, 1.0, 2.0]
 
     # python-monascaclient talks through keystoneauth, whose errors carry the status.
