@@ -25,7 +25,7 @@ def compose_dir(root: Path) -> Path:
 def compose(root: Path, *args: str, capture: bool = False) -> subprocess.CompletedProcess:
     folder = compose_dir(root)
     command = ["docker", "compose", "--project-name", PROJECT, "--project-directory", str(folder),
-               "--file", str(folder / "docker-compose.yml"), "--env-file", str(folder / ENV_FILE), *args]
+               "--file", str(folder / "docker-compose.yml"), "--env-file", str(ensure_env_file(root)), *args]
     return subprocess.run(command, text=True, capture_output=capture)
 
 
