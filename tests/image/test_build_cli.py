@@ -1,5 +1,6 @@
 """`monasca-docker build`: secrets stay out of layers; failures say what to do."""
 import hashlib
+import json
 import os
 import subprocess
 import uuid
@@ -87,3 +88,25 @@ def test_failed_build_step_names_the_image_and_shows_the_log(tmp_path):
     assert "building monasca-test/broken:latest failed" in result.stderr
     assert "failing-step-ran" in result.stderr
     assert docker("image", "inspect", "monasca-test/broken:latest", check=False).returncode != 0
+
+
+def test_doctor_reports_a_ready_machine(base_image):
+    result = run_cli("doctor")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for part in ("engine", "client", "compose", "buildx", "disk", "ca bundle", "https in build"):
+        assert any(line.startswith("ok ") and f" {part} " in line for line in result.stdout.splitlines()), \
+            result.stdout
+
+
+def test_doctor_without_an_engine_says_how_to_get_one():
+    result = run_cli("doctor", env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    assert result.returncode == 1
+    assert "BAD engine" in result.stdout and "scripts/setup-engine" in result.stdout
+
+
+def test_info_shows_labels_and_versions_of_a_built_image(base_image):
+    result = run_cli("info", "base")
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["image"] == "monasca/base:latest"
+    assert info["labels"]["org.opencontainers.image.revision"] == info["versions"]["revision"]
