@@ -1,0 +1,74 @@
+"""monasca-base builds and keeps its contract on every engine of engines.toml.
+
+The host's engine is tested by the rest of the suite; the newer engines run
+as Docker-in-Docker (scripts/engine-dind) on a loopback port.
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = str(Path(sys.executable).parent / "monasca-docker")
+ENGINES = tomllib.loads((ROOT / "engines.toml").read_text())["engines"]
+DIND = sorted(suite for suite, engine in ENGINES.items() if engine["mode"] == "dind")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_three_engines_are_supported():
+    assert len(ENGINES) == 3
+    assert [e["mode"] for e in ENGINES.values()].count("host") == 1
+
+
+@pytest.fixture(scope="module", params=DIND)
+def engine(request):
+    suite = request.param
+    started = subprocess.run([str(ROOT / "scripts" / "engine-dind"), suite, str(free_port())],
+                             capture_output=True, text=True)
+    assert started.returncode == 0, started.stderr
+    env = {**os.environ, "DOCKER_HOST": started.stdout.strip()}
+    yield suite, env
+    subprocess.run([str(ROOT / "scripts" / "engine-dind"), "--stop", suite], capture_output=True)
+
+
+def docker(env, *args):
+    return subprocess.run(["docker", *args], env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_base_builds_and_keeps_its_contract(engine):
+    suite, env = engine
+    version = docker(env, "version", "--format", "{{.Server.Version}}").stdout.strip()
+    assert version.startswith(ENGINES[suite]["version"] + "."), version
+
+    built = subprocess.run([CLI, "build", "base"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert built.returncode == 0, built.stdout + built.stderr
+
+    record = json.loads(docker(env, "run", "--rm", "monasca/base", "version", "--json").stdout)
+    assert record["python"].startswith("3.11.")
+    assert docker(env, "run", "--rm", "monasca/base", "id", "-u").stdout.strip() not in ("", "0")
+    # tini -g still forwards docker stop's SIGTERM to a shell script's child.
+    script = ("python3 -c \"import signal, sys, time\n"
+              "signal.signal(signal.SIGTERM, lambda *_: (print('child got SIGTERM', flush=True), sys.exit(0)))\n"
+              "print('ready', flush=True); time.sleep(300)\"; echo done")
+    name = f"engine-stop-{suite}"
+    docker(env, "run", "-d", "--name", name, "monasca/base", "sh", "-c", script)
+    try:
+        for _ in range(40):
+            if "ready" in docker(env, "logs", name).stdout:
+                break
+            time.sleep(0.25)
+        docker(env, "stop", "--time", "10", name)
+        assert "child got SIGTERM" in docker(env, "logs", name).stdout
+    finally:
+        docker(env, "rm", "-f", name)
