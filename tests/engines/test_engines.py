@@ -5,7 +5,6 @@ as Docker-in-Docker (scripts/engine-dind) on a loopback port.
 """
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from ..support import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 CLI = str(Path(sys.executable).parent / "monasca-docker")
 ENGINES = tomllib.loads((ROOT / "engines.toml").read_text())["engines"]
 DIND = sorted(suite for suite, engine in ENGINES.items() if engine["mode"] == "dind")
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_three_engines_are_supported():

@@ -1,4 +1,3 @@
-import socket
 import subprocess
 import sys
 import time
@@ -19,11 +18,6 @@ def build(*names):
     result = subprocess.run([CLI, "build", *names], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_healthy(container, timeout=90):

@@ -18,8 +18,6 @@ def influxdb_image(base_image):
     return IMAGE
 
 
-
-
 @pytest.fixture(scope="module")
 def server(influxdb_image):
     suffix = uuid.uuid4().hex[:8]

@@ -4,7 +4,8 @@ import uuid
 
 import pytest
 
-from .conftest import build, docker, free_port, wait_healthy
+from ..support import free_port
+from .conftest import build, docker, wait_healthy
 
 IMAGE = "monasca/kafka:latest"
 TOPICS = {"metrics": 64, "events": 12, "alarm-state-transitions": 12, "alarm-notifications": 12,
@@ -15,10 +16,6 @@ TOPICS = {"metrics": 64, "events": 12, "alarm-state-transitions": 12, "alarm-not
 def kafka_image(base_image):
     build("kafka")
     return IMAGE
-
-
-
-
 
 
 @pytest.fixture(scope="module")

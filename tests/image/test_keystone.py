@@ -36,8 +36,6 @@ def env_args(env):
     return args
 
 
-
-
 @pytest.fixture(scope="module")
 def stack(images):
     """mysql and keystone on a private network; yields a function (re)starting keystone."""

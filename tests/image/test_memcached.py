@@ -43,8 +43,6 @@ CLIENT = textwrap.dedent("""
 """)
 
 
-
-
 def test_serves_clients_with_limits_from_the_environment(server):
     wait_healthy(server["name"])
     out = docker("run", "--rm", "--network", server["network"], IMAGE, "python3", "-c", CLIENT,

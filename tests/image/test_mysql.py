@@ -55,8 +55,6 @@ def env_args(passwords):
     return args
 
 
-
-
 def start(image, network, volume, passwords):
     name = f"test-mysql-{uuid.uuid4().hex[:8]}"
     docker("run", "-d", "--name", name, "--network", network, "--network-alias", "mysql",

@@ -15,15 +15,14 @@ import uuid
 
 import pytest
 
-from .conftest import CLI, ROOT, docker, free_port
+from ..support import free_port
+from .conftest import CLI, ROOT, docker
 
 CHANGE_REF = "refs/changes/45/12345/2"
 
 
 def git(*args, cwd):
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
-
-
 
 
 @pytest.fixture(scope="module")

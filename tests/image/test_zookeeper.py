@@ -16,8 +16,6 @@ def zookeeper_image(base_image):
     return IMAGE
 
 
-
-
 @pytest.fixture(scope="module")
 def server(zookeeper_image):
     suffix = uuid.uuid4().hex[:8]

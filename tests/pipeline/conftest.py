@@ -8,15 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from ..support import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 CLI = str(Path(sys.executable).parent / "monasca-docker")
 USER, PASSWORD = "ci-publisher", "loopback-only-secret"
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
