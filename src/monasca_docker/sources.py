@@ -23,7 +23,6 @@ from .catalog import Image
 from .errors import UserError
 
 PYPI_URL = "https://pypi.org/project/{}/"
-CHANGE_REF = re.compile(r"^refs/changes/\d{2}/\d+/\d+$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,10 +95,11 @@ def check_release(image: Image, source: Source) -> None:
     if source.kind != "pypi":
         return
     component, version = image.component, source.version
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--dest",
-         tempfile.mkdtemp(prefix="monasca-release-"), f"{component}=={version}"],
-        capture_output=True, text=True)
+    with tempfile.TemporaryDirectory(prefix="monasca-release-") as scratch:
+        result = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--dest", scratch,
+             f"{component}=={version}"],
+            capture_output=True, text=True)
     if result.returncode != 0:
         raise UserError(f"{component} {version} is not on PyPI "
                         f"(pip: {(result.stderr.strip().splitlines() or ['?'])[-1]}); "
