@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from ..support import free_port
+from ..support import STOP_PROBE, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = str(Path(sys.executable).parent / "monasca-docker")
 ENGINES = tomllib.loads((ROOT / "engines.toml").read_text())["engines"]
 DIND = sorted(suite for suite, engine in ENGINES.items() if engine["mode"] == "dind")
-
 
 
 def test_three_engines_are_supported():
@@ -53,18 +52,16 @@ def test_base_builds_and_keeps_its_contract(engine):
     record = json.loads(docker(env, "run", "--rm", "monasca/base", "version", "--json").stdout)
     assert record["python"].startswith("3.11.")
     assert docker(env, "run", "--rm", "monasca/base", "id", "-u").stdout.strip() not in ("", "0")
-    # tini -g still forwards docker stop's SIGTERM to a shell script's child.
-    script = ("python3 -c \"import signal, sys, time\n"
-              "signal.signal(signal.SIGTERM, lambda *_: (print('child got SIGTERM', flush=True), sys.exit(0)))\n"
-              "print('ready', flush=True); time.sleep(300)\"; echo done")
+    # tini -g still delivers docker stop's SIGTERM to a shell script's child.
     name = f"engine-stop-{suite}"
-    docker(env, "run", "-d", "--name", name, "monasca/base", "sh", "-c", script)
+    docker(env, "run", "-d", "--name", name, "monasca/base", "sh", "-c", STOP_PROBE)
     try:
         for _ in range(40):
-            if "ready" in docker(env, "logs", name).stdout:
+            if "child ready" in docker(env, "logs", name).stdout:
                 break
             time.sleep(0.25)
-        docker(env, "stop", "--time", "10", name)
-        assert "child got SIGTERM" in docker(env, "logs", name).stdout
+        assert docker(env, "stop", "--time", "10", name).returncode == 0
+        logs = docker(env, "logs", name).stdout
+        assert "child got SIGTERM" in logs and "script done" in logs, logs
     finally:
         docker(env, "rm", "-f", name)

@@ -6,6 +6,7 @@ import uuid
 
 from monasca_docker import engine
 
+from ..support import STOP_PROBE
 from .conftest import CLI, ROOT, docker
 
 
@@ -42,15 +43,8 @@ def test_runtime_stage_has_no_compiler(base_image):
 
 
 def test_docker_stop_reaches_the_child_of_a_shell_script(base_image):
-    # The shell does not exec its child (a command follows it), as in many
-    # start scripts; tini -g must still deliver SIGTERM to the child.
-    child = ("import signal, sys, time\n"
-             "def stop(*_):\n    print('child got SIGTERM', flush=True); sys.exit(0)\n"
-             "signal.signal(signal.SIGTERM, stop)\nprint('child ready', flush=True)\n"
-             "time.sleep(300)\n")
-    script = f"python3 -c \"{child}\"; echo script done"
     name = f"monasca-test-stop-{uuid.uuid4().hex[:8]}"
-    docker("run", "-d", "--name", name, base_image, "sh", "-c", script)
+    docker("run", "-d", "--name", name, base_image, "sh", "-c", STOP_PROBE)
     try:
         deadline = time.monotonic() + 20
         while "child ready" not in docker("logs", name).stdout:
@@ -59,7 +53,8 @@ def test_docker_stop_reaches_the_child_of_a_shell_script(base_image):
         started = time.monotonic()
         docker("stop", "--time", "10", name)
         elapsed = time.monotonic() - started
-        assert "child got SIGTERM" in docker("logs", name).stdout
+        logs = docker("logs", name).stdout
+        assert "child got SIGTERM" in logs and "script done" in logs, logs
         assert elapsed < 2, f"container took {elapsed:.1f}s to stop"
     finally:
         docker("rm", "-f", name, check=False)
