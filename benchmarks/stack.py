@@ -51,11 +51,12 @@ def main():
     time.sleep(30)
     print(f"memory of the stack at rest: {memory_mib():.0f} MiB")
 
-    auth = v3.Password(auth_url=f"http://127.0.0.1:{env.get('KEYSTONE_PORT', '5000')}/v3",
+    urls = stack.endpoints(env)
+    auth = v3.Password(auth_url=urls["keystone"],
                        username="mini-mon", password=env["MONASCA_USER_PASSWORD"], project_name="mini-mon",
                        user_domain_name="Default", project_domain_name="Default")
     token = session.Session(auth=auth).get_token()
-    api = f"http://127.0.0.1:{env.get('MONASCA_API_PORT', '8070')}/v2.0"
+    api = urls["api"]
     headers = {"X-Auth-Token": token}
 
     def count(name, run):

@@ -1,11 +1,13 @@
 """`monasca-docker up/down/status/logs/smoke`: the single-node stack on Docker Compose."""
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import build as builder
 from . import catalog
@@ -43,12 +45,29 @@ def ensure_env_file(root: Path) -> Path:
 
 
 def env_values(root: Path) -> dict[str, str]:
+    """The stack's settings as Compose sees them: the shell environment overrides the file."""
     values = {}
     for line in ensure_env_file(root).read_text().splitlines():
         key, sep, value = line.partition("=")
         if sep and not line.lstrip().startswith("#"):
-            values[key.strip()] = value.strip()
+            values[key.strip()] = os.environ.get(key.strip(), value.strip())
     return values
+
+
+def endpoints(values: dict[str, str]) -> dict[str, str]:
+    """The URLs of the published services, as seen from this host.
+
+    A local engine publishes on MONASCA_BIND; a remote engine (DOCKER_HOST
+    tcp:// or ssh://, a Docker-in-Docker engine among them) publishes on
+    its own host, so that is where the ports answer.
+    """
+    engine = urlsplit(os.environ.get("DOCKER_HOST", ""))
+    bind = values.get("MONASCA_BIND", "127.0.0.1")
+    host = engine.hostname if engine.scheme in ("tcp", "ssh") else bind
+    host = "127.0.0.1" if host in ("", "0.0.0.0") else host
+    return {"api": f"http://{host}:{values.get('MONASCA_API_PORT', '8070')}/v2.0",
+            "keystone": f"http://{host}:{values.get('KEYSTONE_PORT', '5000')}/v3",
+            "log_api": f"http://{host}:{values.get('MONASCA_LOG_API_PORT', '5607')}/v2.0"}
 
 
 def stack_images(root: Path) -> list[str]:
@@ -86,13 +105,14 @@ def up(root: Path, timeout: int) -> int:
         print(compose(root, "ps", "--all", capture=True).stdout, file=sys.stderr)
         raise UserError(f"the stack did not become healthy within {timeout}s: "
                         f"`monasca-docker status` and `monasca-docker logs SERVICE` show why")
-    values = env_values(root)
+    urls = endpoints(env_values(root))
     print(f"""
 Monasca is up.
-  API:      http://127.0.0.1:{values.get('MONASCA_API_PORT', '8070')}/v2.0
-  Keystone: http://127.0.0.1:{values.get('KEYSTONE_PORT', '5000')}/v3
+  API:      {urls['api']}
+  Keystone: {urls['keystone']}
+  Log API:  {urls['log_api']}
 Log in as the monasca user (its password is in {COMPOSE_DIR / ENV_FILE}):
-  export OS_AUTH_URL=http://127.0.0.1:{values.get('KEYSTONE_PORT', '5000')}/v3 OS_USERNAME=mini-mon \\
+  export OS_AUTH_URL={urls['keystone']} OS_USERNAME=mini-mon \\
          OS_PROJECT_NAME=mini-mon OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default \\
          OS_PASSWORD=<MONASCA_USER_PASSWORD>
   monasca metric-list     (or: docker run --rm --network {PROJECT}_default -e OS_... monasca/client metric-list)""")

@@ -45,7 +45,7 @@ def running_stack():
 
 @pytest.fixture(scope="session")
 def keystone_url(running_stack):
-    return f"http://127.0.0.1:{running_stack.get('KEYSTONE_PORT', '5000')}/v3"
+    return stack.endpoints(running_stack)["keystone"]
 
 
 def user_session(keystone_url, password, user="mini-mon", project="mini-mon"):
@@ -58,8 +58,7 @@ def user_session(keystone_url, password, user="mini-mon", project="mini-mon"):
 def monasca(running_stack, keystone_url):
     """python-monascaclient as the monasca user, against the published API port."""
     sess = user_session(keystone_url, running_stack["MONASCA_USER_PASSWORD"])
-    endpoint = f"http://127.0.0.1:{running_stack.get('MONASCA_API_PORT', '8070')}/v2.0"
-    return monasca_client.Client("2_0", session=sess, endpoint=endpoint)
+    return monasca_client.Client("2_0", session=sess, endpoint=stack.endpoints(running_stack)["api"])
 
 
 def eventually(probe, timeout, what, interval=2):

@@ -6,6 +6,8 @@ import pytest
 import requests
 from keystoneauth1 import exceptions as ks_exceptions
 
+from monasca_docker import stack
+
 from .conftest import docker, eventually, in_network, produce, user_session
 
 
@@ -118,7 +120,7 @@ for message in c:
 
 def test_a_posted_log_reaches_the_log_topic(running_stack, keystone_url, unique):
     sess = user_session(keystone_url, running_stack["MONASCA_USER_PASSWORD"])
-    url = f"http://127.0.0.1:{running_stack.get('MONASCA_LOG_API_PORT', '5607')}/v2.0/logs"
+    url = stack.endpoints(running_stack)["log_api"] + "/logs"
     body = {"dimensions": {"service": "smoke"}, "logs": [{"message": f"smoke log {unique}",
                                                           "dimensions": {"run": unique}}]}
     answer = requests.post(url, json=body, headers={"X-Auth-Token": sess.get_token()}, timeout=30)
