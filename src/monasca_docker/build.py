@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from . import __version__, catalog, engine, sources
+from .progress import Progress
 from .errors import UserError
 from .tags import TAG_GRAMMAR
 from .labels import INPUTS_LABEL, PROJECT_URL, BuildFacts, inputs_digest, oci_labels, versions_record
@@ -99,7 +100,7 @@ class Setting:
     logs: Path
 
 
-def build(options: Options, say=print) -> list[Outcome]:
+def build(options: Options, progress: Progress | None = None) -> list[Outcome]:
     """Build the plan level by level, independent images of a level in parallel.
 
     An image whose build fails is reported with its error; its descendants
@@ -115,18 +116,20 @@ def build(options: Options, say=print) -> list[Outcome]:
                       _git(root, "remote", "get-url", "origin") or PROJECT_URL, logs)
 
     outcomes: dict[str, Outcome] = {}
-    for level in _levels(images, plan):
-        runnable = []
-        for image in level:
-            failed_parent = image.parent in outcomes and outcomes[image.parent].status in ("failed", "skipped")
-            if failed_parent:
-                outcomes[image.name] = Outcome(image.ref, "skipped", 0.0, f"parent {image.parent} did not build")
-                say(f"{image.ref}: skipped ({outcomes[image.name].error})")
-            else:
-                runnable.append(image)
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-            for image, outcome in zip(runnable, pool.map(lambda img: _build_one(img, setting, say), runnable)):
-                outcomes[image.name] = outcome
+    # --verbose streams docker's output to the terminal: no status line between it.
+    with progress or Progress(live=False if options.verbose else None) as show:
+        for level in _levels(images, plan):
+            runnable = []
+            for image in level:
+                failed_parent = image.parent in outcomes and outcomes[image.parent].status in ("failed", "skipped")
+                if failed_parent:
+                    outcomes[image.name] = Outcome(image.ref, "skipped", 0.0, f"parent {image.parent} did not build")
+                    show.finished(image.ref, f"skipped ({outcomes[image.name].error})")
+                else:
+                    runnable.append(image)
+            with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+                for image, outcome in zip(runnable, pool.map(lambda img: _build_one(img, setting, show), runnable)):
+                    outcomes[image.name] = outcome
     return [outcomes[image.name] for image in plan]
 
 
@@ -152,7 +155,7 @@ def _levels(images, plan):
     return [[image for image in plan if depth[image.name] == level] for level in sorted(set(depth.values()))]
 
 
-def _build_one(image: catalog.Image, setting: Setting, say) -> Outcome:
+def _build_one(image: catalog.Image, setting: Setting, show: Progress) -> Outcome:
     started = time.monotonic()
     options = setting.options
     try:
@@ -160,9 +163,9 @@ def _build_one(image: catalog.Image, setting: Setting, say) -> Outcome:
         with _context(image, setting.root, options) as (context, component_facts):
             inputs = inputs_digest(context, {"parent": parent_inputs})
             if not options.force and engine.image_labels(image.ref).get(INPUTS_LABEL) == inputs:
-                say(f"{image.ref}: up to date")
+                show.finished(image.ref, "up to date")
                 return Outcome(image.ref, "up to date", time.monotonic() - started)
-            say(f"{image.ref}: building")
+            show.started(image.ref)
             facts = BuildFacts(version=__version__, revision=setting.revision, created=now_rfc3339(),
                                source=setting.source, base_name=parent_ref, base_digest=parent_id)
             with _log(setting.logs / f"{image.name}.log", options.verbose) as log:
@@ -177,10 +180,10 @@ def _build_one(image: catalog.Image, setting: Setting, say) -> Outcome:
                                  labels=oci_labels(image, facts, inputs),
                                  secrets={"ca-bundle": setting.ca_bundle})
     except UserError as exc:
-        say(f"{image.ref}: failed")
+        show.finished(image.ref, "failed")
         return Outcome(image.ref, "failed", time.monotonic() - started, str(exc))
     outcome = Outcome(image.ref, "built", time.monotonic() - started)
-    say(f"{image.ref}: built in {outcome.seconds:.1f}s")
+    show.finished(image.ref, f"built in {outcome.seconds:.1f}s")
     return outcome
 
 
