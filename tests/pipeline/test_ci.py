@@ -30,6 +30,26 @@ def test_a_change_to_one_image_folder_plans_only_that_image(clone):
     assert the_plan["tags"] == []
 
 
+@pytest.fixture
+def statsd_restored():
+    """The ancestors of statsd built here; afterwards statsd as this checkout has it."""
+    subprocess.run([CLI, "build", "agent-base"], cwd=ROOT, check=True, capture_output=True)
+    yield
+    subprocess.run([CLI, "build", "statsd"], cwd=ROOT, check=True, capture_output=True)
+
+
+def test_a_change_to_one_image_folder_rebuilds_only_that_image(clone, statsd_restored):
+    (clone / "images" / "statsd" / "start.sh").open("a").write("# a reviewed change\n")
+    some_tests = f"{sys.executable} -m pytest -q {ROOT}/tests/unit/test_plan.py"
+    result = ci(clone, "--event", "change", "--base", "HEAD", "--test-command", some_tests)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((clone / "build" / "ci-summary.json").read_text())
+    statuses = {item["image"]: item["status"] for item in summary["images"]}
+    assert statuses == {"monasca/debian:bookworm-slim": "up to date", "monasca/base:latest": "up to date",
+                        "monasca/agent-base:latest": "up to date", "monasca/statsd:latest": "built"}
+    assert all(item["digest"].startswith("sha256:") for item in summary["images"])
+
+
 def test_a_change_to_monasca_base_plans_every_image(clone):
     (clone / "images" / "base" / "Dockerfile").open("a").write("# a reviewed change\n")
     the_plan = json.loads(ci(clone, "--event", "change", "--base", "HEAD", "--dry-run").stdout)
