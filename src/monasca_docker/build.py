@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 from . import __version__, catalog, engine, sources
-from .progress import Progress
 from .errors import UserError
-from .tags import TAG_GRAMMAR
 from .labels import INPUTS_LABEL, PROJECT_URL, BuildFacts, inputs_digest, oci_labels, versions_record
+from .progress import Progress
+from .tags import TAG_GRAMMAR
 
 CA_BUNDLE_CANDIDATES = (
     "/etc/ssl/certs/ca-certificates.crt",      # Debian, Ubuntu, Alpine
