@@ -46,7 +46,7 @@ def container():
     start.network = network
     yield start
     for name in names:
-        docker("rm", "-f", name, check=False)
+        docker("rm", "-f", "-v", name, check=False)
     for name in networks:
         docker("network", "rm", name, check=False)
 

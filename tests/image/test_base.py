@@ -57,7 +57,7 @@ def test_docker_stop_reaches_the_child_of_a_shell_script(base_image):
         assert "child got SIGTERM" in logs and "script done" in logs, logs
         assert elapsed < 2, f"container took {elapsed:.1f}s to stop"
     finally:
-        docker("rm", "-f", name, check=False)
+        docker("rm", "-f", "-v", name, check=False)
 
 
 def wait_health(name, want, timeout=30):
@@ -78,7 +78,7 @@ def test_health_check_without_configuration_is_unhealthy(base_image):
         assert state["Status"] == "unhealthy"
         assert "MONASCA_HEALTH" in state["Log"][-1]["Output"]
     finally:
-        docker("rm", "-f", name, check=False)
+        docker("rm", "-f", "-v", name, check=False)
 
 
 def test_health_check_follows_the_configured_check(base_image):
@@ -88,7 +88,7 @@ def test_health_check_follows_the_configured_check(base_image):
     try:
         assert wait_health(name, "healthy")["Status"] == "healthy"
     finally:
-        docker("rm", "-f", name, check=False)
+        docker("rm", "-f", "-v", name, check=False)
 
 
 def test_unchanged_base_is_not_rebuilt(base_image):

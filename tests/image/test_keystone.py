@@ -62,7 +62,7 @@ def stack(images):
         yield start_keystone
     finally:
         for name in containers:
-            docker("rm", "-f", name, check=False)
+            docker("rm", "-f", "-v", name, check=False)
         docker("volume", "rm", "-f", volume, check=False)
         docker("network", "rm", network, check=False)
 

@@ -27,7 +27,7 @@ def server(memcached_image):
                "-e", "MEMCACHED_MAX_CONNECTIONS=100", memcached_image)
         yield {"name": name, "network": network}
     finally:
-        docker("rm", "-f", name, check=False)
+        docker("rm", "-f", "-v", name, check=False)
         docker("network", "rm", network, check=False)
 
 

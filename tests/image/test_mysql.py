@@ -80,7 +80,7 @@ def server(mysql_image, network, volume):
         wait_healthy(name)
         yield name
     finally:
-        docker("rm", "-f", name, check=False)
+        docker("rm", "-f", "-v", name, check=False)
 
 
 def migrate(api_image, network, password):
@@ -178,4 +178,4 @@ def test_stop_is_clean_and_restart_applies_changed_password(server, mysql_image,
         for secret in PASSWORDS.values():
             assert secret not in logs.stdout + logs.stderr
     finally:
-        docker("rm", "-f", second, check=False)
+        docker("rm", "-f", "-v", second, check=False)

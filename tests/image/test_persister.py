@@ -125,7 +125,7 @@ def test_docker_stop_writes_the_batch_in_hand_and_exits_zero(persister_image, ka
         state = docker("inspect", "-f", "{{.State.ExitCode}}", name).stdout.strip()
         logs = docker("logs", name, check=False)
     finally:
-        docker("rm", "-f", name, check=False)
+        docker("rm", "-f", "-v", name, check=False)
     assert state == "0", logs.stdout + logs.stderr
     assert elapsed < 10, f"stop took {elapsed:.1f}s"
     assert stored_points(deps, metric) == 5, logs.stdout + logs.stderr
