@@ -19,7 +19,6 @@ def build(*names):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-
 def wait_healthy(container, timeout=90):
     """Wait until the container's health check passes; fail with its log if it stops or never does."""
     deadline = time.monotonic() + timeout

@@ -8,6 +8,8 @@ import pytest
 from .conftest import build, docker, wait_healthy
 
 IMAGE = "monasca/persister:latest"
+# Of the InfluxDB users its init job makes; the persister writes as PERSISTER.
+PASSWORDS = {"INFLUXDB_ADMIN_PASSWORD": "admin-pw", "API_PASSWORD": "api-pw", "PERSISTER_PASSWORD": "persister-pw"}
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +67,6 @@ def kafka_and_influxdb(persister_image):
         docker("rm", "-f", "-v", kafka, influxdb, check=False)
         docker("network", "rm", network, check=False)
 
-
-PASSWORDS = {"INFLUXDB_ADMIN_PASSWORD": "admin-pw", "API_PASSWORD": "api-pw", "PERSISTER_PASSWORD": "persister-pw"}
 
 # Five measurements in the envelope the API puts on the metrics topic.
 PRODUCER = """

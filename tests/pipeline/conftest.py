@@ -15,7 +15,6 @@ CLI = str(Path(sys.executable).parent / "monasca-docker")
 USER, PASSWORD = "ci-publisher", "loopback-only-secret"
 
 
-
 @pytest.fixture(scope="session")
 def loopback_registry(tmp_path_factory):
     """A real registry (Debian's docker-registry) with htpasswd auth on 127.0.0.1."""

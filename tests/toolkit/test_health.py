@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 
-
 def test_http_ok(tool, http_server):
     http_server.statuses["/healthcheck"] = 200
     result = tool("health", http_server.url("/healthcheck"))
