@@ -154,6 +154,28 @@ def test_api_migrations_make_the_schema(server, api_image, network):
             "sub_alarm_definition", "alembic_version"} <= tables
 
 
+THRESH_READS = {"alarm_definition", "sub_alarm_definition", "sub_alarm_definition_dimension"}
+THRESH_WRITES = {"alarm", "sub_alarm", "alarm_metric", "metric_definition", "metric_definition_dimensions",
+                 "metric_dimension"}
+
+
+def test_thresh_has_only_the_grants_it_uses(server):
+    """Per-table grants, given before the migrations made the tables, hold once they exist."""
+    with connect(host_port(server), "thresh", PASSWORDS["THRESH_PASSWORD"], "mon") as connection:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW TABLES")
+            assert {row[0] for row in cursor.fetchall()} == THRESH_READS | THRESH_WRITES
+            for table in THRESH_READS | THRESH_WRITES:
+                cursor.execute(f"SELECT COUNT(*) FROM `{table}`")
+            for table in THRESH_WRITES:
+                cursor.execute(f"DELETE FROM `{table}` WHERE 1 = 0")
+            for statement in ["DELETE FROM alarm_definition WHERE 1 = 0", "SELECT * FROM notification_method",
+                              "DROP TABLE alarm", "ALTER TABLE alarm ADD COLUMN x INT"]:
+                with pytest.raises(pymysql.err.OperationalError) as refused:
+                    cursor.execute(statement)
+                assert refused.value.args[0] in (1142, 1143), statement
+
+
 def test_stop_is_clean_and_restart_applies_changed_password(server, mysql_image, network, volume):
     started = time.monotonic()
     docker("stop", "--time", "20", server)
