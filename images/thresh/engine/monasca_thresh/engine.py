@@ -1,0 +1,237 @@
+"""The threshold engine: metrics and events in, alarms and state transitions out.
+
+Single-threaded and I/O-free: the store (MySQL) and publish (Kafka) are
+handed in, so the same engine runs in the service and in tests. The flow of
+one metric follows monasca-thresh's topology:
+
+1. filtering: does it fit a term of a definition of its tenant?
+2. creation: the first time a metric fits a definition, find or make its
+   alarm (match_by, waiting alarms for multi-term expressions);
+3. aggregation: add it to the window of every sub-alarm it feeds, evaluate;
+4. thresholding: combine the sub-alarm states; on a change publish the
+   alarm-transitioned message, then record the state in MySQL.
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import time
+
+from . import messages
+from .model import Alarm, Definition, Metric, SubAlarm
+
+LOG = logging.getLogger(__name__)
+CAUGHT_UP_LAG = 10          # s: metrics this fresh mean the backlog is consumed
+BEHIND_GRACE = 300          # s: ticks skip evaluation at most this long after start
+
+
+class Engine:
+    def __init__(self, store, publish, *, delay: int = 30, clock=time.time):
+        self.store, self.publish, self.delay, self.clock = store, publish, delay, clock
+        self.definitions: dict[str, Definition] = {}
+        self.index: dict[tuple[str, str], set[str]] = collections.defaultdict(set)  # (tenant, name) -> def ids
+        self.alarms: dict[str, Alarm] = {}
+        self.by_definition: dict[str, dict[str, Alarm]] = collections.defaultdict(dict)
+        self.waiting: dict[str, list[Alarm]] = collections.defaultdict(list)
+        self.found: set[tuple[str, Metric, str]] = set()      # (tenant, metric, def id) already handled
+        self.routes: dict[tuple[str, Metric], list[SubAlarm]] = collections.defaultdict(list)
+        self.latest: dict[tuple[str, Metric], tuple[float, float]] = {}   # last (value, seconds) seen
+        self.started = clock()
+        self.caught_up = False
+        self.transitions = 0
+
+    # --- start ----------------------------------------------------------
+    def load(self) -> None:
+        """Definitions, alarms and their metrics from MySQL; windows start empty."""
+        for definition in self.store.definitions():
+            self._add_definition(definition)
+        now = self.clock()
+        for alarm in self.store.alarms(self.definitions):
+            self._keep(alarm)
+            for metric in alarm.metrics:
+                self.found.add((alarm.definition.tenant_id, metric, alarm.definition.id))
+                self._route(alarm, metric, now)
+        LOG.info("loaded %d definitions and %d alarms", len(self.definitions), len(self.alarms))
+
+    # --- metrics --------------------------------------------------------
+    def on_metric(self, tenant: str, metric: Metric, value: float, timestamp_ms: int,
+                  creation_time: float | None = None) -> None:
+        now = self.clock()
+        if not self.caught_up and creation_time is not None and now - creation_time <= CAUGHT_UP_LAG:
+            self.caught_up = True
+        fitting = [self.definitions[d] for d in self.index.get((tenant, metric.name), ())
+                   if self.definitions[d].fits(metric)]
+        if not fitting:
+            return
+        key, seconds = (tenant, metric), timestamp_ms // 1000
+        routed = list(self.routes.get(key, ()))
+        self.latest[key] = (value, seconds)      # new sub-alarms of this metric start from it
+        for definition in fitting:
+            if (tenant, metric, definition.id) not in self.found:
+                self.found.add((tenant, metric, definition.id))
+                self._create(definition, metric, now)
+        for sub_alarm in routed:
+            if not sub_alarm.add(value, seconds):
+                LOG.debug("metric %s at %s is outside the window of %s", metric, seconds, sub_alarm.id)
+            if sub_alarm.evaluate_and_slide(seconds, self.delay):
+                self._threshold(sub_alarm)
+
+    def tick(self) -> None:
+        """The 60 s evaluation: windows without fresh metrics move on too."""
+        now = self.clock()
+        behind = not self.caught_up and now - self.started < BEHIND_GRACE
+        for alarm in list(self.alarms.values()):
+            for sub_alarm in alarm.sub_alarms:
+                if sub_alarm.window is None:
+                    continue
+                if behind:
+                    sub_alarm.window.slide(now, self.delay)
+                elif sub_alarm.evaluate_and_slide(now, self.delay):
+                    self._threshold(sub_alarm)
+
+    # --- creation -------------------------------------------------------
+    def _create(self, definition: Definition, metric: Metric, now: float) -> None:
+        existing = list(self.by_definition[definition.id].values())
+        if any(metric in a.metrics for a in existing + self.waiting[definition.id]):
+            return
+        joined = existing[:1] if not definition.match_by else [a for a in existing if a.fits(metric)]
+        for alarm in joined:
+            self.store.add_alarmed_metric(alarm, metric)
+            alarm.metrics.add(metric)
+            self._route(alarm, metric, now)
+        if joined:
+            return
+        waiting = [a for a in self.waiting[definition.id] if a.fits(metric)]
+        if not waiting:
+            alarm = Alarm.new(definition)
+            alarm.metrics.add(metric)
+            if not alarm.is_complete():
+                alarm.metrics |= {m for a in existing for m in a.metrics if alarm.fits(m)}
+            if not alarm.is_complete():
+                self.waiting[definition.id].append(alarm)
+                return
+            waiting = [alarm]
+        else:
+            for alarm in waiting:
+                alarm.metrics.add(metric)
+        for alarm in waiting:
+            if alarm.is_complete():
+                if alarm in self.waiting[definition.id]:
+                    self.waiting[definition.id].remove(alarm)
+                self._save(alarm, now)
+
+    def _save(self, alarm: Alarm, now: float) -> None:
+        self.store.create_alarm(alarm, now)
+        self._keep(alarm)
+        for metric in alarm.metrics:
+            self._route(alarm, metric, now)
+
+    def _route(self, alarm: Alarm, metric: Metric, now: float) -> None:
+        """Feed metric to the sub-alarms of alarm it fits; replay its latest value to new ones."""
+        key, dims = (alarm.definition.tenant_id, metric), metric.dims
+        for sub_alarm in alarm.sub_alarms:
+            if not sub_alarm.expression.fits(metric.name, dims) or sub_alarm in self.routes[key]:
+                continue
+            if sub_alarm.window is None:
+                sub_alarm.start_window(now)
+            self.routes[key].append(sub_alarm)
+            if key in self.latest:
+                value, seconds = self.latest[key]
+                sub_alarm.add(value, seconds)
+                if sub_alarm.evaluate_and_slide(seconds, self.delay):
+                    self._threshold(sub_alarm)
+
+    # --- thresholding ---------------------------------------------------
+    def _threshold(self, sub_alarm: SubAlarm) -> None:
+        alarm = self.alarms.get(sub_alarm.alarm_id)
+        if alarm is None:
+            return
+        if sub_alarm.expression.function == "LAST":
+            self.store.update_sub_alarm_state(sub_alarm)
+        new_state = alarm.report(sub_alarm)
+        if new_state is None:
+            return
+        timestamp_ms = int(self.clock() * 1000)
+        message = messages.transition(alarm, alarm.state, new_state, timestamp_ms)
+        self.publish(alarm.id, message)              # first Kafka, then MySQL: see service.reconcile
+        self.store.update_alarm_state(alarm.id, new_state, timestamp_ms)
+        alarm.state = new_state
+        self.transitions += 1
+
+    # --- events ---------------------------------------------------------
+    def on_event(self, kind: str, body: dict) -> None:
+        handler = getattr(self, "_" + kind.replace("-", "_"))
+        handler(body)
+
+    def _alarm_definition_created(self, body):
+        definition = self.store.definition(body["alarmDefinitionId"])
+        if definition is not None:
+            self._add_definition(definition)
+
+    def _alarm_definition_updated(self, body):
+        definition = self.store.definition(body["alarmDefinitionId"])
+        if definition is None:
+            return
+        self._add_definition(definition)
+        now = self.clock()
+        changed = set()
+        for alarm in [*self.by_definition[definition.id].values(), *self.waiting[definition.id]]:
+            alarm.definition = definition
+            for sub_alarm in alarm.sub_alarms:
+                new = definition.sub_expressions.get(sub_alarm.sad_id)
+                if new is not None and new != sub_alarm.expression:
+                    sub_alarm.update_expression(new, now)
+                    changed.add(sub_alarm.sad_id)
+        for sad_id in sorted(changed):
+            self.store.update_sub_alarm_expressions(sad_id, definition.sub_expressions[sad_id])
+
+    def _alarm_definition_deleted(self, body):
+        definition_id = body["alarmDefinitionId"]
+        self._drop_definition(definition_id)
+        for alarm in list(self.by_definition[definition_id].values()):
+            self._forget(alarm)
+        self.waiting.pop(definition_id, None)
+        self.store.delete_alarms_of_definition(definition_id)
+
+    def _alarm_deleted(self, body):
+        alarm = self.alarms.get(body["alarmId"])
+        if alarm is not None:
+            self._forget(alarm)
+
+    def _alarm_updated(self, body):
+        """A state, link or lifecycle set through the API; the terms report again."""
+        alarm = self.alarms.get(body["alarmId"])
+        if alarm is None:
+            return
+        alarm.state = body.get("alarmState") or alarm.state
+        alarm.link, alarm.lifecycle_state = body.get("link"), body.get("lifecycleState")
+        for sub_alarm in alarm.sub_alarms:
+            sub_alarm.no_state = True
+
+    # --- bookkeeping ----------------------------------------------------
+    def _add_definition(self, definition: Definition) -> None:
+        self._drop_definition(definition.id, keep_found=True)
+        self.definitions[definition.id] = definition
+        for sub in definition.sub_expressions.values():
+            self.index[(definition.tenant_id, sub.metric_name)].add(definition.id)
+
+    def _drop_definition(self, definition_id: str, keep_found=False) -> None:
+        old = self.definitions.pop(definition_id, None)
+        for sub in old.sub_expressions.values() if old else ():
+            self.index[(old.tenant_id, sub.metric_name)].discard(definition_id)
+        if not keep_found:
+            self.found = {f for f in self.found if f[2] != definition_id}
+
+    def _keep(self, alarm: Alarm) -> None:
+        self.alarms[alarm.id] = alarm
+        self.by_definition[alarm.definition.id][alarm.id] = alarm
+
+    def _forget(self, alarm: Alarm) -> None:
+        """Drop an alarm the API deleted; its metrics will make a new one if they go on."""
+        self.alarms.pop(alarm.id, None)
+        self.by_definition[alarm.definition.id].pop(alarm.id, None)
+        tenant = alarm.definition.tenant_id
+        for metric in alarm.metrics:
+            self.found.discard((tenant, metric, alarm.definition.id))
+            routed = self.routes.get((tenant, metric), [])
+            routed[:] = [s for s in routed if s.alarm_id != alarm.id]
