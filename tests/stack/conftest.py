@@ -84,9 +84,3 @@ def in_network(python_code, *, image="monasca/base:latest", name=None, detach=Fa
 def unique():
     return uuid.uuid4().hex[:10]
 
-
-def produce(topic, message):
-    code = ("import json, sys\nfrom kafka import KafkaProducer\n"
-            "p = KafkaProducer(bootstrap_servers='kafka:9092')\n"
-            f"p.send({topic!r}, json.dumps({message!r}).encode())\np.flush()\n")
-    in_network(code)

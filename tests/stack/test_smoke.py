@@ -1,6 +1,10 @@
 """End-to-end smoke test of the running stack, with the real clients."""
 import json
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -8,7 +12,7 @@ from keystoneauth1 import exceptions as ks_exceptions
 
 from monasca_docker import stack
 
-from .conftest import docker, eventually, in_network, produce, user_session
+from .conftest import docker, eventually, in_network, user_session
 
 
 def test_token_for_the_monasca_user_and_401_for_a_wrong_password(running_stack, keystone_url):
@@ -69,43 +73,67 @@ def webhook_receiver(running_stack, unique):
     docker("rm", "--force", name, check=False)
 
 
-def transition(definition, unique, tenant):
-    """An alarm state transition as the threshold engine puts it on Kafka."""
-    now = int(time.time() * 1000)
-    metric = {"name": f"smoke.alarmed_{unique}", "dimensions": {"run": unique}}
-    return {"alarm-transitioned": {
-        "tenantId": tenant, "alarmId": f"alarm-{unique}", "alarmDefinitionId": definition["id"],
-        "metrics": [metric], "alarmName": definition["name"], "alarmDescription": "",
-        "oldState": "OK", "newState": "ALARM", "actionsEnabled": True,
-        "stateChangeReason": "smoke test", "severity": "LOW", "link": None, "lifecycleState": None,
-        "subAlarms": [], "timestamp": now}}
+def webhook_posts(receiver):
+    """The JSON bodies the webhook receiver has been sent, oldest first."""
+    lines = [line for line in docker("logs", receiver).stdout.splitlines() if line.startswith("WEBHOOK ")]
+    return [json.loads(line.removeprefix("WEBHOOK ")) for line in lines]
 
 
-def test_alarm_transition_reaches_the_webhook_and_the_history(monasca, running_stack, keystone_url,
-                                                              webhook_receiver, unique):
+def alarm_list_cli(running_stack, definition_id):
+    """`monasca alarm-list --json` of the definition's alarms, with the client's own CLI."""
+    urls = stack.endpoints(running_stack)
+    env = dict(os.environ, OS_AUTH_URL=urls["keystone"], OS_USERNAME="mini-mon", OS_PROJECT_NAME="mini-mon",
+               OS_PASSWORD=running_stack["MONASCA_USER_PASSWORD"], OS_USER_DOMAIN_NAME="Default",
+               OS_PROJECT_DOMAIN_NAME="Default", MONASCA_API_URL=urls["api"])
+    result = subprocess.run([str(Path(sys.executable).parent / "monasca"), "alarm-list", "--json",
+                             "--alarm-definition-id", definition_id],
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_crossing_metric_raises_an_alarm_that_reaches_the_webhook(monasca, running_stack, webhook_receiver,
+                                                                    unique):
+    """Metric -> threshold engine -> alarm in MariaDB and on alarm-state-transitions -> notification
+    engine -> webhook, and the alarm through the API, its CLI and its state history."""
+    name = f"smoke.alarmed_{unique}"
     method = monasca.notifications.create(name=f"smoke-{unique}", type="WEBHOOK",
                                           address=f"http://{webhook_receiver}:8080/")
     definition = monasca.alarm_definitions.create(
-        name=f"smoke-{unique}", expression=f"smoke.alarmed_{unique} > 0", alarm_actions=[method["id"]])
+        name=f"smoke-{unique}", expression=f"max({name}) > 0", alarm_actions=[method["id"]])
     try:
-        tenant = user_session(keystone_url, running_stack["MONASCA_USER_PASSWORD"]).get_project_id()
-        produce("alarm-state-transitions", transition(definition, unique, tenant))
+        # The engine learns of a new definition from the events topic, the
+        # metric comes on another: one posted before the definition reached
+        # the engine matches nothing, so post again until the alarm exists.
+        def alarm_created():
+            monasca.metrics.create(jsonbody={"name": name, "dimensions": {"run": unique},
+                                             "timestamp": int(time.time() * 1000), "value": 1.0})
+            return monasca.alarms.list(alarm_definition_id=definition["id"])
+        alarms = eventually(alarm_created, 90, "an alarm of the definition", interval=5)
+        assert len(alarms) == 1
+        alarm_id = alarms[0]["id"]
 
-        def webhook_seen():
-            lines = [line for line in docker("logs", webhook_receiver).stdout.splitlines()
-                     if line.startswith("WEBHOOK ")]
-            return [json.loads(line.removeprefix("WEBHOOK ")) for line in lines]
-        posted = eventually(webhook_seen, 120, "the webhook notification")[0]
+        posted = eventually(lambda: [body for body in webhook_posts(webhook_receiver)
+                                     if body.get("state") == "ALARM"], 90, "the webhook notification")[0]
+        assert posted["alarm_id"] == alarm_id
+        assert posted["alarm_definition_id"] == definition["id"]
         assert posted["alarm_name"] == definition["name"]
         assert posted["state"] == "ALARM"
+        assert [(m["name"], m["dimensions"]) for m in posted["metrics"]] == [(name, {"run": unique})]
 
-        history = eventually(lambda: monasca.alarms.history(alarm_id=f"alarm-{unique}"), 90,
-                             "the alarm state history")
+        listed = alarm_list_cli(running_stack, definition["id"])
+        assert [(alarm["id"], alarm["state"]) for alarm in listed] == [(alarm_id, "ALARM")]
+        assert [(m["name"], m["dimensions"]) for m in listed[0]["metrics"]] == [(name, {"run": unique})]
+
+        history = eventually(lambda: monasca.alarms.history(alarm_id=alarm_id), 90, "the alarm state history")
         assert history[0]["new_state"] == "ALARM"
     finally:
         monasca.alarm_definitions.delete(alarm_id=definition["id"])
         monasca.notifications.delete(notification_id=method["id"])
     assert all(d["id"] != definition["id"] for d in monasca.alarm_definitions.list())
+    # Deleting the definition deletes its alarms.
+    assert eventually(lambda: monasca.alarms.list(alarm_definition_id=definition["id"]) == [], 30,
+                      "the alarms of the deleted definition going") is True
 
 
 CONSUMER = """\
