@@ -201,6 +201,7 @@ def reconcile(config: dict, store: Store) -> int:
 class Service:
     def __init__(self, config: dict):
         self.config, self.status, self.running = config, Status(), True
+        self.early = []          # (consumer, handler, message) polled while joining
         database = config["database"]
         self.store = Store(host=database["host"], port=database["port"], database=database["name"],
                            user=database["user"], password=database["password"], ssl=database["ssl"])
@@ -215,22 +216,29 @@ class Service:
                 "transitions": engine.transitions}
 
     def start(self) -> None:
+        """Join both groups, then read MySQL: what comes after is on the topics."""
         deadline = time.monotonic() + 120
         while not all(self.status.assigned.values()):
             if time.monotonic() > deadline:
                 raise confluent_kafka.KafkaException("no partitions assigned within 120 s")
-            self.events.poll(0.2)      # assignment happens inside poll; nothing is consumed yet
-            self.metrics.poll(0.2)
+            # Assignment happens inside a poll, which may already return a
+            # message: it is kept for after the load, not dropped.
+            for kafka, handle in ((self.events, self._event), (self.metrics, self._metric)):
+                self.early += [(kafka, handle, msg) for msg in kafka.consume(100, timeout=0.2)]
         fixed = reconcile(self.config, self.store)
         if fixed:
             LOG.warning("recorded in MySQL %d transitions that Kafka had and MySQL lacked", fixed)
         self.engine.load()
 
     def run(self) -> None:
+        for kafka, handle, msg in self.early:
+            self._handle(kafka, handle, msg)
         next_tick = time.monotonic() + self.config["tick"]
         while self.running:
-            self._drain(self.events, self._event, 0)
-            self._drain(self.metrics, self._metric, POLL_SECONDS)
+            for msg in self.events.consume(500, timeout=0):
+                self._handle(self.events, self._event, msg)
+            for msg in self.metrics.consume(500, timeout=POLL_SECONDS):
+                self._handle(self.metrics, self._metric, msg)
             self.status.last_poll = time.monotonic()
             if time.monotonic() >= next_tick:
                 self.engine.tick()
@@ -243,22 +251,22 @@ class Service:
         for kafka in (self.events, self.metrics):
             kafka.close()          # commits the stored offsets
 
-    def _drain(self, kafka, handle, timeout):
-        for msg in kafka.consume(500, timeout=timeout):
-            if msg.error():
-                if msg.error().fatal():
-                    raise confluent_kafka.KafkaException(msg.error())
-                LOG.warning("kafka: %s", msg.error())
-                continue
-            try:
-                handle(msg.value())
-            except INFRASTRUCTURE_ERRORS:
-                raise
-            except Exception as exc:    # the message, not the engine: skip it, say where it was
-                self.status.counts["bad_messages"] += 1
-                LOG.error("skipped message %s[%d]@%d: %s", msg.topic(), msg.partition(), msg.offset(),
-                          exc, exc_info=not isinstance(exc, messages.BadMessage))
-            kafka.store_offsets(msg)
+    def _handle(self, kafka, handle, msg) -> None:
+        """Handle one message, then store its offset; a message that fails is skipped."""
+        if msg.error():
+            if msg.error().fatal():
+                raise confluent_kafka.KafkaException(msg.error())
+            LOG.warning("kafka: %s", msg.error())
+            return
+        try:
+            handle(msg.value())
+        except INFRASTRUCTURE_ERRORS:
+            raise
+        except Exception as exc:    # the message, not the engine: skip it, say where it was
+            self.status.counts["bad_messages"] += 1
+            LOG.error("skipped message %s[%d]@%d: %s", msg.topic(), msg.partition(), msg.offset(),
+                      exc, exc_info=not isinstance(exc, messages.BadMessage))
+        kafka.store_offsets(msg)
 
     def _metric(self, raw: bytes) -> None:
         self.status.counts["metrics"] += 1
