@@ -18,7 +18,7 @@ import logging
 import time
 
 from . import messages
-from .model import Alarm, Definition, Metric, SubAlarm
+from .model import ALARM, OK, UNDETERMINED, Alarm, Definition, Metric, SubAlarm
 
 LOG = logging.getLogger(__name__)
 CAUGHT_UP_LAG = 10          # s: metrics this fresh mean the backlog is consumed
@@ -203,7 +203,8 @@ class Engine:
         alarm = self.alarms.get(body["alarmId"])
         if alarm is None:
             return
-        alarm.state = body.get("alarmState") or alarm.state
+        if body.get("alarmState") in (OK, ALARM, UNDETERMINED):
+            alarm.state = body["alarmState"]
         alarm.link, alarm.lifecycle_state = body.get("link"), body.get("lifecycleState")
         for sub_alarm in alarm.sub_alarms:
             sub_alarm.no_state = True

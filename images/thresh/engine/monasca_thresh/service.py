@@ -32,6 +32,7 @@ from .store import Store
 LOG = logging.getLogger("monasca_thresh")
 POLL_SECONDS = 0.1
 STALE_POLL = 30              # s without a poll: not consuming
+FUTURE_LIMIT = 86400         # s: a metric further ahead would slide its windows past all others
 RECONCILE_TAIL = 1000        # transitions per partition read back at start
 # Failures of the infrastructure, not of a message: stop, and let the
 # restart policy bring the engine back once MySQL or Kafka answer again.
@@ -271,6 +272,9 @@ class Service:
     def _metric(self, raw: bytes) -> None:
         self.status.counts["metrics"] += 1
         tenant, metric, value, timestamp, created = messages.metric(raw)
+        if timestamp / 1000 > time.time() + FUTURE_LIMIT:
+            raise messages.BadMessage(f"metric {metric.name!r}: timestamp {timestamp} is more "
+                                      f"than a day ahead of this engine's clock")
         self.engine.on_metric(tenant, metric, value, timestamp, created)
 
     def _event(self, raw: bytes) -> None:
