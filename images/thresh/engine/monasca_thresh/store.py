@@ -10,6 +10,7 @@ import collections
 import datetime
 import hashlib
 import logging
+import ssl as tls
 
 import pymysql
 
@@ -53,7 +54,8 @@ class Store:
     def __init__(self, *, host, port, database, user, password, ssl=False):
         self._connect = dict(host=host, port=int(port), database=database, user=user,
                              password=password, charset="utf8mb4", autocommit=True,
-                             ssl={"ssl": {}} if ssl else None, connect_timeout=10)
+                             # verified against the system's CAs, or SSL_CERT_FILE's
+                             ssl=tls.create_default_context() if ssl else None, connect_timeout=10)
         self.conn = pymysql.connect(**self._connect)
 
     def _cursor(self):
