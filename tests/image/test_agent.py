@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from .conftest import build, docker
+from tests.support import build, docker
 
 SECRET = 'agent-"secret&1'
 

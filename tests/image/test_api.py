@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import build, docker
+from tests.support import build, docker
 
 PASSWORDS = {"MYSQL_PASSWORD": "my-secret-1", "INFLUX_PASSWORD": "influx-secret-2",
              "KEYSTONE_ADMIN_PASSWORD": "keystone-secret-3"}

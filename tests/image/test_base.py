@@ -7,7 +7,7 @@ import uuid
 from monasca_docker import engine
 
 from ..support import STOP_PROBE
-from .conftest import CLI, ROOT, docker
+from tests.support import CLI, ROOT, docker
 
 
 def test_version_names_revision_date_python_and_base(base_image):

@@ -8,7 +8,7 @@ import uuid
 
 from monasca_docker import engine
 
-from .conftest import CLI, ROOT, docker
+from tests.support import CLI, ROOT, docker
 
 
 def run_cli(*args, cwd=ROOT, env=None):

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from .conftest import build, docker
+from tests.support import build, docker
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 
 from monasca_docker import catalog, engine
 
-from .conftest import CLI, ROOT, docker
+from tests.support import CLI, ROOT, docker
 
 IMAGES = [image for image in catalog.load(ROOT).values() if image.recipe == "dockerfile"]
 OCI = "org.opencontainers.image."

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from .conftest import build, docker, wait_healthy
+from tests.support import build, docker, wait_healthy
 
 IMAGE = "monasca/influxdb:latest"
 PASSWORDS = {"INFLUXDB_ADMIN_PASSWORD": "adm'in\\pw-1", "API_PASSWORD": 'api"pw-2',

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from ..support import free_port
-from .conftest import build, docker, wait_healthy
+from tests.support import build, docker, wait_healthy
 
 IMAGE = "monasca/kafka:latest"
 TOPICS = {"metrics": 64, "events": 12, "alarm-state-transitions": 12, "alarm-notifications": 12,

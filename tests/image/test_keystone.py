@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from .conftest import build, docker, wait_healthy
+from tests.support import build, docker, wait_healthy
 
 IMAGE = "monasca/keystone:latest"
 DB_PASSWORD = "k$ey/st:one"

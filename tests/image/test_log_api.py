@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import build, docker
+from tests.support import build, docker
 
 IMAGE = "monasca/log-api:latest"
 

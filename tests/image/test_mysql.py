@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pymysql
 import pytest
 
-from .conftest import build, docker, wait_healthy
+from tests.support import build, docker, wait_healthy
 
 IMAGE = "monasca/mysql:latest"
 # Passwords with the characters that break naive quoting.

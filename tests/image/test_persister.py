@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from .conftest import build, docker, wait_healthy
+from tests.support import build, docker, wait_healthy
 
 IMAGE = "monasca/persister:latest"
 # Of the InfluxDB users its init job makes; the persister writes as PERSISTER.

@@ -16,7 +16,7 @@ import uuid
 import pytest
 
 from ..support import free_port
-from .conftest import CLI, ROOT, docker
+from tests.support import CLI, ROOT, docker
 
 CHANGE_REF = "refs/changes/45/12345/2"
 

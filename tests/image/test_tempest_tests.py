@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import build, docker
+from tests.support import build, docker
 
 IMAGE = "monasca/tempest-tests:latest"
 RENDER = "templer -t -f -c /etc/monasca/templates/defaults.yml /etc/monasca/templates /etc/monasca"

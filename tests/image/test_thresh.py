@@ -10,7 +10,7 @@ import pymysql
 import pytest
 import yaml
 
-from .conftest import ROOT, build, docker, wait_healthy
+from tests.support import ROOT, build, docker, wait_healthy
 
 IMAGE = "monasca/thresh:latest"
 ENGINE_VERSION = tomllib.loads((ROOT / "images/thresh/engine/pyproject.toml").read_text())["project"]["version"]

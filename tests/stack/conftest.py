@@ -5,10 +5,8 @@ takes it down (with its volumes) at the end; a stack that was already up
 (`monasca-docker smoke`) is used as it is and left running.
 """
 import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from keystoneauth1 import session
@@ -16,14 +14,9 @@ from keystoneauth1.identity import v3
 from monascaclient import client as monasca_client
 
 from monasca_docker import stack
+from tests.support import CLI, ROOT, docker
 
-ROOT = Path(__file__).resolve().parents[2]
-CLI = str(Path(sys.executable).parent / "monasca-docker")
 NETWORK = f"{stack.PROJECT}_default"
-
-
-def docker(*args, check=True, **kwargs):
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check, **kwargs)
 
 
 def api_is_healthy():

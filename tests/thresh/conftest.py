@@ -5,39 +5,16 @@ image's `monasca_db upgrade` makes the schema, as in deploy/compose. The
 database port is published on 127.0.0.1 only; containers, their volumes and
 the network are removed at the end of the session.
 """
-import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
 
 import pymysql
 import pytest
 
-from tests.support import free_port
+from tests.support import build, docker, free_port, wait_healthy
 
-ROOT = Path(__file__).resolve().parents[2]
-CLI = str(Path(sys.executable).parent / "monasca-docker")
 PASSWORDS = {"MYSQL_ROOT_PASSWORD": "root-pw", "API_PASSWORD": "api-pw",
              "NOTIFICATION_PASSWORD": "notification-pw", "THRESH_PASSWORD": "thresh-pw",
              "KEYSTONE_DB_PASSWORD": "keystone-pw"}
-
-
-def docker(*args, check=True):
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check)
-
-
-def wait_healthy(container, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = docker("inspect", "-f", "{{.State.Status}} {{.State.Health.Status}}", container).stdout.split()
-        if state == ["running", "healthy"]:
-            return
-        if state[0] != "running":
-            break
-        time.sleep(1)
-    logs = docker("logs", container, check=False)
-    pytest.fail(f"{container} not healthy\n{logs.stdout[-3000:]}{logs.stderr[-3000:]}")
 
 
 def connect(port, user, password):
@@ -48,9 +25,7 @@ def connect(port, user, password):
 @pytest.fixture(scope="session")
 def mon_db():
     """{'port': published port, 'passwords': ...} of a monasca/mysql with the migrated schema."""
-    built = subprocess.run(["flock", "/tmp/monasca-build.lock", CLI, "build", "mysql", "api"],
-                           cwd=ROOT, capture_output=True, text=True)
-    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    build("mysql", "api")
     name = f"test-thresh-{uuid.uuid4().hex[:8]}"
     docker("network", "create", name)
     port = free_port()
@@ -58,7 +33,7 @@ def mon_db():
         env = [arg for key, value in PASSWORDS.items() for arg in ("-e", f"{key}={value}")]
         docker("run", "-d", "--name", name, "--network", name, "--network-alias", "mysql",
                "--health-interval", "1s", "-p", f"127.0.0.1:{port}:3306", *env, "monasca/mysql:latest")
-        wait_healthy(name)
+        wait_healthy(name, timeout=120)
         url = f"mysql+pymysql://monapi:{PASSWORDS['API_PASSWORD']}@mysql:3306/mon"
         migrated = docker("run", "--rm", "--network", name, "-e", f"OS_DATABASE__CONNECTION={url}",
                           "monasca/api:latest", "monasca_db", "upgrade", check=False)
