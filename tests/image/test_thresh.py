@@ -218,6 +218,91 @@ def test_a_crossing_metric_makes_an_alarm_and_its_transition(thresh, infrastruct
         == ((1,),)
 
 
+def health(thresh):
+    report = docker("exec", thresh, "python3", "-c",
+                    "import urllib.request; print(urllib.request.urlopen("
+                    "'http://127.0.0.1:8092/healthcheck', timeout=5).read().decode())").stdout
+    return json.loads(report)
+
+
+# Raw messages (argv: topic, then one message per argument) onto a topic.
+PRODUCE = """
+import sys
+from kafka import KafkaProducer
+producer = KafkaProducer(bootstrap_servers="kafka:9092")
+for raw in sys.argv[2:]:
+    producer.send(sys.argv[1], raw.encode())
+producer.flush()
+"""
+
+
+def produce(infrastructure, topic, *raw):
+    docker("run", "--rm", "--network", infrastructure["network"], "--entrypoint", "python3",
+           "monasca/base:latest", "-c", PRODUCE, topic, *raw, timeout=120)
+
+
+def good_metric(definition, value=1.0):
+    now = time.time()
+    return json.dumps({"metric": {"name": definition["metric"], "dimensions": {"hostname": "h1"},
+                                  "timestamp": int(now * 1000), "value": value},
+                       "meta": {"tenantId": definition["tenant"]}, "creation_time": int(now)})
+
+
+def test_poison_messages_are_counted_logged_with_their_offset_and_skipped(thresh, infrastructure, definition):
+    before = health(thresh)
+    bad_metrics = ["not json", "[1, 2]", json.dumps({"metric": {"name": "x"}}),
+                   json.dumps({"metric": {"name": "x", "dimensions": {}, "timestamp": 1e20, "value": 1}}),
+                   json.dumps({"metric": {"name": "x", "dimensions": {"a": 1}, "timestamp": 1, "value": 1}})]
+    bad_events = ["{", json.dumps({"alarm-created": {"alarmId": "a"}}),
+                  json.dumps({"alarm-deleted": {}}), json.dumps({"alarm-deleted": {}, "alarm-updated": {}})]
+    produce(infrastructure, "metrics", *bad_metrics)
+    produce(infrastructure, "events", *bad_events)
+    produce(infrastructure, "metrics", good_metric(definition))
+    deadline = time.monotonic() + 60
+    while health(thresh)["metrics"] < before["metrics"] + len(bad_metrics) + 1:
+        assert time.monotonic() < deadline, health(thresh)
+        time.sleep(1)
+    after = health(thresh)
+    assert after["bad_messages"] - before["bad_messages"] == len(bad_metrics) + len(bad_events)
+    assert after["consuming"] is True
+    assert docker("inspect", "-f", "{{.RestartCount}} {{.State.Running}}", thresh).stdout.split() == ["0", "true"]
+    logged = docker("logs", thresh).stderr
+    assert len(re.findall(r"skipped message metrics\[\d+\]@\d+: ", logged)) >= len(bad_metrics)
+    assert "unknown event 'alarm-created'" in logged
+
+
+def transitions_of(infrastructure, definition_id):
+    """Every alarm-transitioned of the definition on the topic, oldest first."""
+    script = ("import json, sys\nfrom kafka import KafkaConsumer\n"
+              "c = KafkaConsumer('alarm-state-transitions', bootstrap_servers='kafka:9092', "
+              "auto_offset_reset='earliest', group_id=None, consumer_timeout_ms=3000)\n"
+              "for m in c:\n    e = json.loads(m.value)['alarm-transitioned']\n"
+              "    if e['alarmDefinitionId'] == sys.argv[1]: print(json.dumps(e))\n")
+    out = docker("run", "--rm", "--network", infrastructure["network"], "--entrypoint", "python3",
+                 "monasca/base:latest", "-c", script, definition_id, timeout=120).stdout
+    return sorted((json.loads(line) for line in out.splitlines()), key=lambda e: e["timestamp"])
+
+
+def test_restart_sends_nothing_twice_and_records_what_kafka_has_and_mysql_lacks(thresh, infrastructure,
+                                                                               definition):
+    [first] = transitions_of(infrastructure, definition["definition"])
+    # A transition that reached Kafka while its MySQL write did not (a crash between the two).
+    sent = dict(first, oldState="ALARM", newState="OK", timestamp=int(time.time() * 1000) + 1000)
+    produce(infrastructure, "alarm-state-transitions", json.dumps({"alarm-transitioned": sent}))
+    docker("restart", "--time", "20", thresh)
+    wait_healthy(thresh, timeout=120)
+    rows = root_sql(infrastructure, "SELECT state FROM alarm WHERE id = %s", (first["alarmId"],))
+    assert rows == (("OK",),)
+    # The engine took that state from MySQL: a crossing value is a change again,
+    # sent once; nothing from before the restart is sent a second time.
+    produce(infrastructure, "metrics", good_metric(definition))
+    deadline, seen = time.monotonic() + 60, []
+    while len(seen) < 3 and time.monotonic() < deadline:
+        seen = transitions_of(infrastructure, definition["definition"])
+    assert [(e["oldState"], e["newState"]) for e in seen] == \
+        [("UNDETERMINED", "ALARM"), ("ALARM", "OK"), ("OK", "ALARM")]
+
+
 def test_stop_is_prompt_and_clean(thresh):
     started = time.monotonic()
     docker("stop", "--time", "20", thresh)
