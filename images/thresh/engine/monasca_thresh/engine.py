@@ -31,10 +31,11 @@ class Engine:
         self.definitions: dict[str, Definition] = {}
         self.index: dict[tuple[str, str], set[str]] = collections.defaultdict(set)  # (tenant, name) -> def ids
         self.alarms: dict[str, Alarm] = {}
-        self.by_definition: dict[str, dict[str, Alarm]] = collections.defaultdict(dict)
+        self.by_definition: dict[str, SavedAlarms] = collections.defaultdict(SavedAlarms)
         self.waiting: dict[str, list[Alarm]] = collections.defaultdict(list)
         self.found: set[tuple[str, Metric, str]] = set()      # (tenant, metric, def id) already handled
         self.routes: dict[tuple[str, Metric], list[SubAlarm]] = collections.defaultdict(list)
+        self.fitting: dict[tuple[str, Metric], list[Definition]] = {}   # cleared when definitions change
         self.latest: dict[tuple[str, Metric], tuple[float, float]] = {}   # last (value, seconds) seen
         self.started = clock()
         self.caught_up = False
@@ -59,11 +60,16 @@ class Engine:
         now = self.clock()
         if not self.caught_up and creation_time is not None and now - creation_time <= CAUGHT_UP_LAG:
             self.caught_up = True
-        fitting = [self.definitions[d] for d in self.index.get((tenant, metric.name), ())
-                   if self.definitions[d].fits(metric)]
+        key, seconds = (tenant, metric), timestamp_ms // 1000
+        fitting = self.fitting.get(key)
+        if fitting is None:
+            candidates = self.index.get((tenant, metric.name))
+            if not candidates:
+                return
+            fitting = self.fitting[key] = [self.definitions[d] for d in candidates
+                                           if self.definitions[d].fits(metric)]
         if not fitting:
             return
-        key, seconds = (tenant, metric), timestamp_ms // 1000
         routed = list(self.routes.get(key, ()))
         self.latest[key] = (value, seconds)      # new sub-alarms of this metric start from it
         for definition in fitting:
@@ -91,13 +97,16 @@ class Engine:
 
     # --- creation -------------------------------------------------------
     def _create(self, definition: Definition, metric: Metric, now: float) -> None:
-        existing = list(self.by_definition[definition.id].values())
-        if any(metric in a.metrics for a in existing + self.waiting[definition.id]):
+        saved = self.by_definition[definition.id]
+        routed = self.routes.get((definition.tenant_id, metric), ())
+        if any(s.alarm_id in saved.alarms for s in routed) or \
+                any(metric in a.metrics for a in self.waiting[definition.id]):
             return
-        joined = existing[:1] if not definition.match_by else [a for a in existing if a.fits(metric)]
+        joined = saved.first() if not definition.match_by else saved.fitting(metric, definition.match_by)
         for alarm in joined:
             self.store.add_alarmed_metric(alarm, metric)
             alarm.metrics.add(metric)
+            saved.index(alarm)
             self._route(alarm, metric, now)
         if joined:
             return
@@ -105,8 +114,10 @@ class Engine:
         if not waiting:
             alarm = Alarm.new(definition)
             alarm.metrics.add(metric)
-            if not alarm.is_complete():
-                alarm.metrics |= {m for a in existing for m in a.metrics if alarm.fits(m)}
+            if not alarm.is_complete():      # the other terms' metrics may be in other alarms
+                for other in [m for a in saved.alarms.values() for m in a.metrics]:
+                    if alarm.fits(other):
+                        alarm.metrics.add(other)
             if not alarm.is_complete():
                 self.waiting[definition.id].append(alarm)
                 return
@@ -175,7 +186,7 @@ class Engine:
         self._add_definition(definition)
         now = self.clock()
         changed = set()
-        for alarm in [*self.by_definition[definition.id].values(), *self.waiting[definition.id]]:
+        for alarm in [*self.by_definition[definition.id].alarms.values(), *self.waiting[definition.id]]:
             alarm.definition = definition
             for sub_alarm in alarm.sub_alarms:
                 new = definition.sub_expressions.get(sub_alarm.sad_id)
@@ -188,7 +199,7 @@ class Engine:
     def _alarm_definition_deleted(self, body):
         definition_id = body["alarmDefinitionId"]
         self._drop_definition(definition_id)
-        for alarm in list(self.by_definition[definition_id].values()):
+        for alarm in list(self.by_definition[definition_id].alarms.values()):
             self._forget(alarm)
         self.waiting.pop(definition_id, None)
         self.store.delete_alarms_of_definition(definition_id)
@@ -212,12 +223,14 @@ class Engine:
     # --- bookkeeping ----------------------------------------------------
     def _add_definition(self, definition: Definition) -> None:
         self._drop_definition(definition.id, keep_found=True)
+        self.fitting.clear()
         self.definitions[definition.id] = definition
         for sub in definition.sub_expressions.values():
             self.index[(definition.tenant_id, sub.metric_name)].add(definition.id)
 
     def _drop_definition(self, definition_id: str, keep_found=False) -> None:
         old = self.definitions.pop(definition_id, None)
+        self.fitting.clear()
         for sub in old.sub_expressions.values() if old else ():
             self.index[(old.tenant_id, sub.metric_name)].discard(definition_id)
         if not keep_found:
@@ -225,14 +238,54 @@ class Engine:
 
     def _keep(self, alarm: Alarm) -> None:
         self.alarms[alarm.id] = alarm
-        self.by_definition[alarm.definition.id][alarm.id] = alarm
+        self.by_definition[alarm.definition.id].add(alarm)
 
     def _forget(self, alarm: Alarm) -> None:
         """Drop an alarm the API deleted; its metrics will make a new one if they go on."""
         self.alarms.pop(alarm.id, None)
-        self.by_definition[alarm.definition.id].pop(alarm.id, None)
+        self.by_definition[alarm.definition.id].remove(alarm)
         tenant = alarm.definition.tenant_id
         for metric in alarm.metrics:
             self.found.discard((tenant, metric, alarm.definition.id))
             routed = self.routes.get((tenant, metric), [])
             routed[:] = [s for s in routed if s.alarm_id != alarm.id]
+
+
+class SavedAlarms:
+    """The saved alarms of one definition, found by the match_by values of their metrics."""
+
+    def __init__(self):
+        self.alarms: dict[str, Alarm] = {}
+        self.by_value: dict[tuple[str, str], set[str]] = collections.defaultdict(set)
+        self.unkeyed: set[str] = set()        # alarms none of whose metrics has a match_by key
+
+    def add(self, alarm: Alarm) -> None:
+        self.alarms[alarm.id] = alarm
+        self.index(alarm)
+
+    def index(self, alarm: Alarm) -> None:
+        """(Re)file alarm under its match_by values; they only grow as metrics join."""
+        values = alarm.match_values()
+        for pair in values.items():
+            self.by_value[pair].add(alarm.id)
+        if values:
+            self.unkeyed.discard(alarm.id)
+        else:
+            self.unkeyed.add(alarm.id)
+
+    def remove(self, alarm: Alarm) -> None:
+        self.alarms.pop(alarm.id, None)
+        self.unkeyed.discard(alarm.id)
+        for pair in alarm.match_values().items():
+            self.by_value[pair].discard(alarm.id)
+
+    def first(self) -> list[Alarm]:
+        return list(self.alarms.values())[:1]
+
+    def fitting(self, metric: Metric, match_by: list[str]) -> list[Alarm]:
+        """The alarms metric joins: only those sharing one of its match_by values can."""
+        ids = set(self.unkeyed)
+        for key in match_by:
+            if key in metric.dims:
+                ids |= self.by_value.get((key, metric.dims[key]), set())
+        return [self.alarms[i] for i in sorted(ids) if self.alarms[i].fits(metric)]

@@ -9,12 +9,14 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import math
+import operator
 
 import pyparsing
 from monasca_api.expression_parser import alarm_expr_parser
 
 FUNCTIONS = ("MIN", "MAX", "SUM", "COUNT", "AVG", "LAST")
 OPERATORS = {"LT": "<", "LTE": "<=", "GT": ">", "GTE": ">="}
+COMPARE = {"LT": operator.lt, "LTE": operator.le, "GT": operator.gt, "GTE": operator.ge}
 DEFAULT_PERIOD, DEFAULT_PERIODS = 60, 1
 
 
@@ -40,9 +42,7 @@ class SubExpression:
                    float(threshold), int(period), int(periods), bool(deterministic))
 
     def breaches(self, value: float) -> bool:
-        threshold = self.threshold
-        return {"LT": value < threshold, "LTE": value <= threshold,
-                "GT": value > threshold, "GTE": value >= threshold}[self.operator]
+        return COMPARE[self.operator](value, self.threshold)
 
     def fits(self, name: str, dimensions: dict) -> bool:
         """A metric fits when the names are equal and it carries every dimension of the term."""

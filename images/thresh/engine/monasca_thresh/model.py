@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid
 
 from . import expression as expr
@@ -21,10 +22,9 @@ class Metric:
     def of(cls, name: str, dimensions: dict) -> Metric:
         return cls(name, tuple(sorted(dimensions.items())))
 
-    @property
+    @functools.cached_property
     def dims(self) -> dict:
         return dict(self.dimensions)
-
     def to_json(self) -> dict:
         return {"id": None, "name": self.name, "dimensions": self.dims}
 
@@ -107,11 +107,12 @@ class SubAlarm:
         """ALARM as soon as `periods` consecutive slots breach, the future slots included."""
         if not self.expression.alarms_immediately:
             return None
-        run = []
-        for value in self.window.values():
-            run = run + [value] if value == value and self.expression.breaches(value) else []
-            if len(run) == self.expression.periods:
-                self.current_values = run
+        values, breaches, periods = self.window.values(), self.expression.breaches, self.expression.periods
+        run = 0
+        for end, value in enumerate(values, 1):
+            run = run + 1 if value == value and breaches(value) else 0     # NaN != NaN: empty slot
+            if run == periods:
+                self.current_values = values[end - run:end]
                 return ALARM
         return None
 
@@ -185,12 +186,16 @@ class Alarm:
         dims = metric.dims
         if not any(s.expression.fits(metric.name, dims) for s in self.sub_alarms):
             return False
-        match_by = self.definition.match_by
-        matches = {k: v for m in self.metrics for k, v in m.dimensions if k in match_by}
+        matches = self.match_values()
         if not matches:
             return True
         shared = [k for k in matches if k in dims]
         return bool(shared) and all(dims[k] == matches[k] for k in shared)
+
+    def match_values(self) -> dict[str, str]:
+        """The match_by dimensions of the alarm's metrics: what a joining metric must agree with."""
+        match_by = self.definition.match_by
+        return {k: v for m in self.metrics for k, v in m.dimensions if k in match_by}
 
     def report(self, sub_alarm: SubAlarm) -> str | None:
         """Take a sub-alarm's reported state; the alarm's new state when it changes."""

@@ -117,6 +117,8 @@ def consumer(config: dict, group: str, topic: str, status: Status, name: str):
         "client.id": f"monasca-thresh-{name}", "auto.offset.reset": "latest",
         "enable.auto.commit": True, "auto.commit.interval.ms": 1000,
         "enable.auto.offset.store": False, "fetch.wait.max.ms": 100,
+        # A backlog is prefetched 16 MiB at a time, not librdkafka's 64 MiB.
+        "queued.max.messages.kbytes": 16384,
         "logger": logging.getLogger(f"monasca_thresh.kafka.{name}")})
 
     def on_assign(client, partitions):

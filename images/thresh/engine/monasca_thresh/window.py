@@ -38,11 +38,18 @@ class Statistic:
             self.last, self.last_time = value, timestamp
 
     def value(self) -> float:
+        function = self.function
         if self.count == 0:
             return NAN
-        return {"AVG": self.total / self.count, "COUNT": float(self.count),
-                "SUM": self.total, "MIN": self.low, "MAX": self.high,
-                "LAST": self.last}[self.function]
+        if function == "AVG":
+            return self.total / self.count
+        if function == "MAX":
+            return self.high
+        if function == "MIN":
+            return self.low
+        if function == "SUM":
+            return self.total
+        return float(self.count) if function == "COUNT" else self.last
 
 
 class SlidingWindow:
@@ -94,4 +101,4 @@ class SlidingWindow:
 
     def values(self) -> list[float]:
         """Every slot's value, oldest first, the future slots included."""
-        return [self._logical(i).value() for i in range(len(self.slots))]
+        return [slot.value() for slot in self.slots[self.begin:] + self.slots[:self.begin]]
