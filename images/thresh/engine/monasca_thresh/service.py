@@ -184,9 +184,13 @@ def reconcile(config: dict, store: Store) -> int:
                     ends.pop(msg.partition(), None)
                 try:
                     body = json.loads(msg.value())["alarm-transitioned"]
-                    newest[body["alarmId"]] = (body["newState"], int(body["timestamp"]))
+                    sent = (body["newState"], int(body["timestamp"]))
                 except (ValueError, KeyError, TypeError):
                     continue
+                # The newest by time: the API's own transitions are unkeyed, so
+                # one alarm's messages may sit on several partitions.
+                if sent[1] >= newest.get(body["alarmId"], ("", -1))[1]:
+                    newest[body["alarmId"]] = sent
     finally:
         tail.close()
     fixed = 0
