@@ -52,3 +52,25 @@ STOP_PROBE = (
     "def stop(*_):\n    print('child got SIGTERM', flush=True); sys.exit(0)\n"
     "signal.signal(signal.SIGTERM, stop)\nprint('child ready', flush=True)\n"
     "time.sleep(300)\n\"; echo script done")
+
+
+# The users monasca/mysql makes, with passwords for tests (a '$' in thresh's
+# checks that it is passed literally).
+MYSQL_PASSWORDS = {"MYSQL_ROOT_PASSWORD": "root-pw", "API_PASSWORD": "api-pw", "NOTIFICATION_PASSWORD": "nf-pw",
+                   "THRESH_PASSWORD": "th$resh-pw", "KEYSTONE_DB_PASSWORD": "ks-pw"}
+
+
+def start_mon_database(name, network):
+    """monasca/mysql as `mysql` on network, with the schema of monasca-api's own migrations.
+
+    Its port is published on 127.0.0.1 only; returns that port. The caller
+    removes the container (`docker rm -f -v`).
+    """
+    env = [arg for key, value in MYSQL_PASSWORDS.items() for arg in ("-e", f"{key}={value}")]
+    docker("run", "-d", "--name", name, "--network", network, "--network-alias", "mysql",
+           "--health-interval", "1s", "-p", "127.0.0.1::3306", *env, "monasca/mysql:latest")
+    wait_healthy(name, timeout=120)
+    url = f"mysql+pymysql://monapi:{MYSQL_PASSWORDS['API_PASSWORD']}@mysql:3306/mon"
+    docker("run", "--rm", "--network", network, "-e", f"OS_DATABASE__CONNECTION={url}",
+           "monasca/api:latest", "monasca_db", "upgrade", timeout=180)
+    return int(docker("port", name, "3306").stdout.splitlines()[0].rsplit(":", 1)[1])

@@ -10,15 +10,12 @@ import pymysql
 import pytest
 import yaml
 
-from tests.support import ROOT, build, docker, wait_healthy
+from tests.support import MYSQL_PASSWORDS, ROOT, build, docker, start_mon_database, wait_healthy
 
 IMAGE = "monasca/thresh:latest"
 ENGINE_VERSION = tomllib.loads((ROOT / "images/thresh/engine/pyproject.toml").read_text())["project"]["version"]
 TABLES = ("alarm_definition,sub_alarm_definition,sub_alarm_definition_dimension,alarm,sub_alarm,"
           "alarm_metric,metric_definition,metric_definition_dimensions,metric_dimension")
-# Of the users monasca/mysql makes; the engine logs in as thresh.
-PASSWORDS = {"MYSQL_ROOT_PASSWORD": "root-pw", "API_PASSWORD": "api-pw", "NOTIFICATION_PASSWORD": "nf-pw",
-             "THRESH_PASSWORD": "th$resh-pw", "KEYSTONE_DB_PASSWORD": "ks-pw"}
 
 
 @pytest.fixture(scope="module")
@@ -105,16 +102,9 @@ def infrastructure(thresh_image):
     try:
         docker("run", "-d", "--name", kafka, "--network", network, "--network-alias", "kafka",
                "--health-interval", "2s", "-e", "KAFKA_HEAP_OPTS=-Xmx512M -Xms256M", "monasca/kafka:latest")
-        docker("run", "-d", "--name", mysql, "--network", network, "--network-alias", "mysql",
-               "--health-interval", "2s", "-p", "127.0.0.1::3306",
-               *[f"-e{key}={value}" for key, value in PASSWORDS.items()], "monasca/mysql:latest")
         wait_healthy(kafka, timeout=120)
-        wait_healthy(mysql, timeout=120)
         docker("run", "--rm", "--network", network, "monasca/kafka:latest", "init-topics", timeout=120)
-        docker("run", "--rm", "--network", network,
-               "-e", f"OS_DATABASE__CONNECTION=mysql+pymysql://monapi:{PASSWORDS['API_PASSWORD']}@mysql:3306/mon",
-               "monasca/api:latest", "monasca_db", "upgrade", timeout=180)
-        port = int(docker("port", mysql, "3306").stdout.splitlines()[0].rsplit(":", 1)[1])
+        port = start_mon_database(mysql, network)
         yield {"network": network, "kafka": kafka, "mysql": mysql, "mysql_port": port}
     finally:
         docker("rm", "-f", "-v", kafka, mysql, check=False)
@@ -123,7 +113,7 @@ def infrastructure(thresh_image):
 
 def root_sql(infrastructure, statement, args=()):
     with pymysql.connect(host="127.0.0.1", port=infrastructure["mysql_port"], user="root",
-                         password=PASSWORDS["MYSQL_ROOT_PASSWORD"], database="mon", autocommit=True) as db:
+                         password=MYSQL_PASSWORDS["MYSQL_ROOT_PASSWORD"], database="mon", autocommit=True) as db:
         with db.cursor() as cursor:
             cursor.execute(statement, args)
             return cursor.fetchall()
@@ -151,7 +141,7 @@ def definition(infrastructure):
 def thresh(thresh_image, infrastructure, definition):
     name = f"thresh-test-{uuid.uuid4().hex[:8]}"
     docker("run", "-d", "--name", name, "--network", infrastructure["network"], "--health-interval", "2s",
-           "-e", f"MYSQL_DB_PASSWORD={PASSWORDS['THRESH_PASSWORD']}", "-e", "LOG_LEVEL=INFO", thresh_image)
+           "-e", f"MYSQL_DB_PASSWORD={MYSQL_PASSWORDS['THRESH_PASSWORD']}", "-e", "LOG_LEVEL=INFO", thresh_image)
     try:
         wait_healthy(name, timeout=180)
         yield name

@@ -10,11 +10,7 @@ import uuid
 import pymysql
 import pytest
 
-from tests.support import build, docker, free_port, wait_healthy
-
-PASSWORDS = {"MYSQL_ROOT_PASSWORD": "root-pw", "API_PASSWORD": "api-pw",
-             "NOTIFICATION_PASSWORD": "notification-pw", "THRESH_PASSWORD": "thresh-pw",
-             "KEYSTONE_DB_PASSWORD": "keystone-pw"}
+from tests.support import MYSQL_PASSWORDS, build, docker, start_mon_database
 
 
 def connect(port, user, password):
@@ -28,17 +24,8 @@ def mon_db():
     build("mysql", "api")
     name = f"test-thresh-{uuid.uuid4().hex[:8]}"
     docker("network", "create", name)
-    port = free_port()
     try:
-        env = [arg for key, value in PASSWORDS.items() for arg in ("-e", f"{key}={value}")]
-        docker("run", "-d", "--name", name, "--network", name, "--network-alias", "mysql",
-               "--health-interval", "1s", "-p", f"127.0.0.1:{port}:3306", *env, "monasca/mysql:latest")
-        wait_healthy(name, timeout=120)
-        url = f"mysql+pymysql://monapi:{PASSWORDS['API_PASSWORD']}@mysql:3306/mon"
-        migrated = docker("run", "--rm", "--network", name, "-e", f"OS_DATABASE__CONNECTION={url}",
-                          "monasca/api:latest", "monasca_db", "upgrade", check=False)
-        assert migrated.returncode == 0, migrated.stdout[-3000:] + migrated.stderr[-3000:]
-        yield {"port": port, "passwords": PASSWORDS}
+        yield {"port": start_mon_database(name, name), "passwords": MYSQL_PASSWORDS}
     finally:
         docker("rm", "-f", "-v", name, check=False)
         docker("network", "rm", name, check=False)
