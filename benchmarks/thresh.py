@@ -275,8 +275,7 @@ class NullStore:
     def alarms(self, definitions): return []
     def create_alarm(self, alarm, now): pass
     def add_alarmed_metric(self, alarm, metric): pass
-    def update_alarm_state(self, alarm_id, state, timestamp_ms): pass
-    def update_sub_alarm_state(self, sub_alarm): pass
+    def update_states(self, alarms, sub_alarms): pass
     def update_sub_alarm_expressions(self, sad_id, sub): pass
     def delete_alarms_of_definition(self, definition_id): pass
 
@@ -314,7 +313,7 @@ def in_process():
     rss_before, = vm_status("VmRSS")
     tenant, prefix, rng, clock = "bench-tenant", "bench.tp", random.Random(8), [1_800_000_000.0]
     published = []
-    engine = Engine(NullStore(), lambda key, message: published.append(1), clock=lambda: clock[0])
+    engine = Engine(NullStore(), published.extend, clock=lambda: clock[0])
     for d in range(DEFINITIONS):
         text = expression_of(d, prefix)
         engine._add_definition(Definition(f"def-{d}", tenant, f"bench-{d}", "", "LOW", ["hostname"], True,
@@ -323,6 +322,7 @@ def in_process():
     def feed(batch):
         for raw in batch:
             engine.on_metric(*messages.metric(raw))
+        engine.flush()
 
     start = time.perf_counter()
     feed(round_of(tenant, prefix, clock[0], rng))

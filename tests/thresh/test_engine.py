@@ -46,21 +46,23 @@ class Thresh:
     def __init__(self, login, clock):
         self.clock, self.published = clock, []
         self.store = Store(**login)
-        self.engine = Engine(self.store, lambda alarm_id, raw: self.published.append((alarm_id, raw)),
-                             clock=clock)
+        self.engine = Engine(self.store, self.published.extend, clock=clock)
         self.engine.load()
 
     def metric(self, name, dims, value):
         """A metric stamped now, as fresh as the API makes it (§2.2)."""
         self.engine.on_metric(TENANT, Metric.of(name, dims), value, int(self.clock.t * 1000), self.clock.t)
+        self.engine.flush()          # as the service does after each batch
 
     def tick(self, at):
         self.clock.t = at
         self.engine.tick()
+        self.engine.flush()
 
     def event(self, kind, body):
         """Through the event parser, as the service hands `events` to the engine."""
         self.engine.on_event(*messages.event(json.dumps({kind: body}).encode()))
+        self.engine.flush()
 
     def messages(self):
         """The alarm-transitioned bodies published since the last call (§2.4 shape checked)."""
@@ -492,7 +494,7 @@ def test_threshold_update_rewrites_sub_alarms_and_reevaluates(db, thresh, before
     assert state == initial and thresh.messages() == []
     update_definition(db, thresh, def_id, after, name="renamed", severity="CRITICAL")
     assert sub_alarms(db, alarm_id)[0][2] == text and api_parses(text).threshold == 3.0
-    thresh.engine.tick()                                # the next evaluation; the 5.0 is kept (§4.7)
+    thresh.tick(thresh.clock.t)                         # the next evaluation; the 5.0 is kept (§4.7)
     message, = thresh.messages()
     assert (message["oldState"], message["newState"], message["stateChangeReason"]) == \
         (initial, "ALARM", EXCEEDED + text + " with the values: [5.0]")

@@ -8,8 +8,13 @@ one metric follows monasca-thresh's topology:
 2. creation: the first time a metric fits a definition, find or make its
    alarm (match_by, waiting alarms for multi-term expressions);
 3. aggregation: add it to the window of every sub-alarm it feeds, evaluate;
-4. thresholding: combine the sub-alarm states; on a change publish the
-   alarm-transitioned message, then record the state in MySQL.
+4. thresholding: combine the sub-alarm states; a change makes an
+   alarm-transitioned message, held until `flush`.
+
+`flush` publishes the held messages (all acknowledged, or it raises) and
+then records their states in MySQL in one transaction: the service calls it
+once per batch of messages, before it stores their offsets, so a storm of
+transitions costs one round trip to each, not one per alarm.
 """
 from __future__ import annotations
 
@@ -37,6 +42,8 @@ class Engine:
         self.routes: dict[tuple[str, Metric], list[SubAlarm]] = collections.defaultdict(list)
         self.fitting: dict[tuple[str, Metric], list[Definition]] = {}   # cleared when definitions change
         self.latest: dict[tuple[str, Metric], tuple[float, float]] = {}   # last (value, seconds) seen
+        self.outbox: list[tuple[str, bytes, str, int]] = []   # (alarm id, message, state, ms)
+        self.last_states: dict[str, SubAlarm] = {}               # last() sub-alarms to record
         self.started = clock()
         self.caught_up = False
         self.transitions = 0
@@ -158,16 +165,25 @@ class Engine:
         if alarm is None:
             return
         if sub_alarm.expression.function == "LAST":
-            self.store.update_sub_alarm_state(sub_alarm)
+            self.last_states[sub_alarm.id] = sub_alarm
         new_state = alarm.report(sub_alarm)
         if new_state is None:
             return
         timestamp_ms = int(self.clock() * 1000)
         message = messages.transition(alarm, alarm.state, new_state, timestamp_ms)
-        self.publish(alarm.id, message)              # first Kafka, then MySQL: see service.reconcile
-        self.store.update_alarm_state(alarm.id, new_state, timestamp_ms)
+        self.outbox.append((alarm.id, message, new_state, timestamp_ms))
         alarm.state = new_state
         self.transitions += 1
+
+    def flush(self) -> None:
+        """Publish the held transitions, then record them in MySQL (see service.reconcile)."""
+        if not self.outbox and not self.last_states:
+            return
+        outbox, sub_alarms = self.outbox, list(self.last_states.values())
+        self.outbox, self.last_states = [], {}
+        if outbox:
+            self.publish([(alarm_id, message) for alarm_id, message, _, _ in outbox])
+        self.store.update_states([(alarm_id, state, ms) for alarm_id, _, state, ms in outbox], sub_alarms)
 
     # --- events ---------------------------------------------------------
     def on_event(self, kind: str, body: dict) -> None:

@@ -138,7 +138,7 @@ def consumer(config: dict, group: str, topic: str, status: Status, name: str):
 
 
 class Publisher:
-    """Sends each transition and waits for the broker's acknowledgement."""
+    """Sends transitions and waits until the brokers acknowledged every one."""
 
     def __init__(self, config: dict):
         self.topic = config["kafka"]["alarm_state_transitions_topic"]
@@ -147,12 +147,16 @@ class Publisher:
             "acks": "all", "enable.idempotence": True, "linger.ms": 0,
             "logger": logging.getLogger("monasca_thresh.kafka.producer")})
 
-    def __call__(self, alarm_id: str, message: bytes) -> None:
-        errors = []
-        self.producer.produce(self.topic, message, key=alarm_id.encode(),
-                              on_delivery=lambda err, _msg: errors.append(err))
-        if self.producer.flush(30) > 0 or errors[0] is not None:
-            raise confluent_kafka.KafkaException(errors[0] if errors else "transition not delivered in 30 s")
+    def __call__(self, transitions: list[tuple[str, bytes]]) -> None:
+        reports = []
+        for alarm_id, message in transitions:
+            self.producer.produce(self.topic, message, key=alarm_id.encode(),
+                                  on_delivery=lambda err, _msg: reports.append(err))
+        undelivered = self.producer.flush(60)
+        failed = [err for err in reports if err is not None]
+        if undelivered or failed:
+            raise confluent_kafka.KafkaException(
+                failed[0] if failed else f"{undelivered} transitions not delivered in 60 s")
 
 
 def reconcile(config: dict, store: Store) -> int:
@@ -200,7 +204,7 @@ def reconcile(config: dict, store: Store) -> int:
         new_state, sent_ms = newest[alarm_id]
         updated_s = updated.replace(tzinfo=datetime.timezone.utc).timestamp()
         if new_state != state and sent_ms // 1000 >= int(updated_s):
-            store.update_alarm_state(alarm_id, new_state, sent_ms)
+            store.update_states([(alarm_id, new_state, sent_ms)], [])
             fixed += 1
     return fixed
 
@@ -238,18 +242,27 @@ class Service:
         self.engine.load()
 
     def run(self) -> None:
-        for kafka, handle, msg in self.early:
-            self._handle(kafka, handle, msg)
+        self._batch(self.early)
         next_tick = time.monotonic() + self.config["tick"]
         while self.running:
-            for msg in self.events.consume(500, timeout=0):
-                self._handle(self.events, self._event, msg)
-            for msg in self.metrics.consume(500, timeout=POLL_SECONDS):
-                self._handle(self.metrics, self._metric, msg)
+            batch = [(self.events, self._event, msg) for msg in self.events.consume(500, timeout=0)]
+            batch += [(self.metrics, self._metric, msg)
+                      for msg in self.metrics.consume(500, timeout=POLL_SECONDS)]
+            self._batch(batch)
             self.status.last_poll = time.monotonic()
             if time.monotonic() >= next_tick:
                 self.engine.tick()
+                self.engine.flush()
                 next_tick += self.config["tick"]
+
+    def _batch(self, batch) -> None:
+        """Handle messages, flush their transitions, and only then store their offsets."""
+        for kafka, handle, msg in batch:
+            self._handle(handle, msg)
+        self.engine.flush()
+        for kafka, _, msg in batch:
+            if not msg.error():
+                kafka.store_offsets(msg)
 
     def stop(self, *_):
         self.running = False
@@ -258,8 +271,8 @@ class Service:
         for kafka in (self.events, self.metrics):
             kafka.close()          # commits the stored offsets
 
-    def _handle(self, kafka, handle, msg) -> None:
-        """Handle one message, then store its offset; a message that fails is skipped."""
+    def _handle(self, handle, msg) -> None:
+        """Handle one message; one that fails is counted, logged with its offset and skipped."""
         if msg.error():
             if msg.error().fatal():
                 raise confluent_kafka.KafkaException(msg.error())
@@ -273,7 +286,6 @@ class Service:
             self.status.counts["bad_messages"] += 1
             LOG.error("skipped message %s[%d]@%d: %s", msg.topic(), msg.partition(), msg.offset(),
                       exc, exc_info=not isinstance(exc, messages.BadMessage))
-        kafka.store_offsets(msg)
 
     def _metric(self, raw: bytes) -> None:
         self.status.counts["metrics"] += 1

@@ -176,14 +176,13 @@ class Store:
              " values (%s, %s)", (alarm.id, definition_dimensions_id(tenant, metric))),
         ]
 
-    def update_alarm_state(self, alarm_id: str, state: str, timestamp_ms: int) -> None:
-        stamp = _utc(timestamp_ms / 1000)
-        self._write([("update alarm set state = %s, state_updated_at = %s, updated_at = %s"
-                      " where id = %s", (state, stamp, stamp, alarm_id))])
-
-    def update_sub_alarm_state(self, sub_alarm: SubAlarm) -> None:
-        self._write([("update sub_alarm set state = %s, updated_at = %s where id = %s",
-                      (sub_alarm.state, _utc(datetime.datetime.now().timestamp()), sub_alarm.id))])
+    def update_states(self, alarms: list[tuple[str, str, int]], sub_alarms: list[SubAlarm]) -> None:
+        """New states in one transaction: (alarm id, state, ms) of alarms, and last() sub-alarms'."""
+        now = _utc(datetime.datetime.now().timestamp())
+        self._write([*(("update alarm set state = %s, state_updated_at = %s, updated_at = %s where id = %s",
+                        (state, _utc(ms / 1000), _utc(ms / 1000), alarm_id)) for alarm_id, state, ms in alarms),
+                     *(("update sub_alarm set state = %s, updated_at = %s where id = %s",
+                        (sub.state, now, sub.id)) for sub in sub_alarms)])
 
     def update_sub_alarm_expressions(self, sad_id: str, sub: expr.SubExpression) -> None:
         self._write([("update sub_alarm set expression = %s where sub_expression_id = %s",
