@@ -1,7 +1,8 @@
 """The running single-node stack, for the smoke test.
 
-If the stack is not up, the session starts it with `monasca-docker up` and
-takes it down (with its volumes) at the end; a stack that was already up
+If the stack is not up, the package's tests start it with `monasca-docker up`
+and take it down (with its volumes) when they end, so that the tests after
+them do not share the machine with it; a stack that was already up
 (`monasca-docker smoke`) is used as it is and left running.
 """
 import subprocess
@@ -24,7 +25,7 @@ def api_is_healthy():
     return result.stdout.strip() == "healthy"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def running_stack():
     stack.check_owner(ROOT)      # another checkout's stack has other passwords
     started_here = not api_is_healthy()
@@ -36,7 +37,7 @@ def running_stack():
         subprocess.run([CLI, "down", "--volumes"], cwd=ROOT, capture_output=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def keystone_url(running_stack):
     return stack.endpoints(running_stack)["keystone"]
 
@@ -47,7 +48,7 @@ def user_session(keystone_url, password, user="mini-mon", project="mini-mon"):
     return session.Session(auth=auth)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def monasca(running_stack, keystone_url):
     """python-monascaclient as the monasca user, against the published API port."""
     sess = user_session(keystone_url, running_stack["MONASCA_USER_PASSWORD"])

@@ -173,7 +173,7 @@ def test_influxdb_up_with_database(tool, influxdb):
 def test_influxdb_missing_database_and_bad_credentials(tool, influxdb):
     base = f"127.0.0.1:{influxdb['port']}"
     result = wait(tool, f"influxdb://{influxdb['user']}:{influxdb['password']}@{base}/metrics",
-                  f"influxdb://{influxdb['user']}:bad-influx-pw@{base}/mon", timeout=1)
+                  f"influxdb://{influxdb['user']}:bad-influx-pw@{base}/mon", timeout=5)
     assert result.returncode == 1
     assert f"influxdb://{influxdb['user']}:***@{base}/metrics: database 'metrics' does not exist" \
         in result.stderr
