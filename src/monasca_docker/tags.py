@@ -4,7 +4,8 @@
 |--------------------------|---------------------------------------------------|
 | change under review      | none: built and tested, not published             |
 | merge to master          | master, master-YYYYMMDD-<sha7>                    |
-| release tag X.Y.Z        | X.Y.Z; latest only when it is the newest release  |
+| release tag X.Y.Z        | X.Y.Z; X.Y, X and latest each when it is the      |
+|                          | newest release of that line (of all, for latest)  |
 | merge to stable/<series> | the series (2023.2) and its name (bobcat)         |
 | OpenStack release        | the series tags, promoted from the tested digest  |
 | periodic                 | none: rebuilt and tested, not published           |
@@ -15,13 +16,12 @@ import dataclasses
 import datetime
 import re
 
+from packaging.version import InvalidVersion, Version
+
 from .errors import UserError
 
 EVENTS = ("change", "merge", "tag", "release", "periodic")
 TAG_GRAMMAR = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-FINAL = re.compile(r"(\d+)\.(\d+)\.(\d+)")
-# OpenStack pre-releases: 11.0.0.0rc1, 11.0.0.0b2 (and the PEP 440 short forms).
-PRERELEASE = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:\.0)?(?:a|b|rc)\d+")
 SHA = re.compile(r"[0-9a-f]{7,40}")
 SERIES = {
     "2023.1": "antelope", "2023.2": "bobcat", "2024.1": "caracal", "2024.2": "dalmatian",
@@ -88,31 +88,47 @@ def series_tags(series: str) -> tuple[str, ...]:
                     f"{', '.join([*NAMED_SERIES, *SERIES])}")
 
 
-def release_key(version: str) -> tuple[int, int, int] | None:
-    """(X, Y, Z) of a final release tag; None for pre-releases."""
-    if FINAL.fullmatch(version):
-        return tuple(int(part) for part in version.split("."))
-    if PRERELEASE.fullmatch(version):
+def release_version(text: str) -> Version | None:
+    """The version of a final release tag X.Y.Z; None for a pre-release.
+
+    Pre-releases are OpenStack's 11.0.0.0rc1, 11.0.0.0b2 and the PEP 440
+    short forms 11.0.0rc1. Only the canonical spelling is a release tag:
+    "v11.0.0" or "11.0.0-rc1" would publish tags that sort apart from their line.
+    """
+    try:
+        version = Version(text)
+    except InvalidVersion:
+        version = None
+    plain = version is not None and str(version) == text and not (
+        version.epoch or version.local or version.is_postrelease or version.is_devrelease)
+    if plain and version.pre is None and len(version.release) == 3:
+        return version
+    if plain and version.pre is not None and len(version.release) >= 3 and version.release[3:] in ((), (0,)):
         return None
-    raise UserError(f"malformed release tag {version!r}: expected X.Y.Z or X.Y.Z.0rcN")
+    raise UserError(f"malformed release tag {text!r}: expected X.Y.Z or X.Y.Z.0rcN")
+
+
+def _final(text: str) -> Version | None:
+    """release_version of an existing tag, None for pre-releases and tags of other kinds."""
+    try:
+        return release_version(text)
+    except UserError:
+        return None
+
+
+# The tags a final release X.Y.Z may move, with how many leading numbers a
+# release shares with it to be of that tag's line (latest: every release).
+LINES = (("{0}.{1}", 2), ("{0}", 1), ("latest", 0))
 
 
 def _release_tag(event: Event) -> Publication:
-    key = release_key(event.ref)
-    if key is None:
+    version = release_version(event.ref)
+    if version is None:
         return Publication((event.ref,))
-    finals = [k for k in (release_key(v) for v in event.releases if _is_version(v)) if k is not None]
-    newest = all(key >= other for other in finals)
-    return Publication((event.ref, "latest") if newest else (event.ref,))
-
-
-def _is_version(text: str) -> bool:
-    return bool(FINAL.fullmatch(text) or PRERELEASE.fullmatch(text))
-
-
-def sanitise(tag: str) -> str:
-    """A tag in the registry grammar: invalid characters become '-', at most 128."""
-    cleaned = re.sub(r"[^A-Za-z0-9_.-]", "-", tag).lstrip(".-")[:128]
-    if not TAG_GRAMMAR.fullmatch(cleaned):
-        raise UserError(f"{tag!r} cannot be made a valid tag")
-    return cleaned
+    finals = [v for v in map(_final, event.releases) if v is not None]
+    # A backport to an older line is not the newest of the wider lines, so it
+    # moves only its own; a re-tag of the newest moves them again.
+    moved = tuple(tag.format(*version.release) for tag, width in LINES
+                  if all(version >= other for other in finals
+                         if other.release[:width] == version.release[:width]))
+    return Publication((event.ref, *moved))
