@@ -17,7 +17,7 @@ fi
 # A fresh conf.d each start: a check switched off since the last start
 # must not linger.
 find "$CONF_D" -mindepth 1 -delete
-templer -t -f -m 0640 \
+templer -t -f \
     -c /etc/monasca/agent-base/templates/defaults.yml -c /etc/monasca/templates/defaults.yml \
     /etc/monasca/agent-base/templates /etc/monasca/templates /etc/monasca
 
@@ -38,7 +38,7 @@ if [ -d "$USER_PLUGINS" ]; then
     done
     for f in "$USER_PLUGINS"/*.yaml.j2; do
         if [ -e "$f" ]; then
-            templer -t -f -m 0640 \
+            templer -t -f \
                 -c /etc/monasca/agent-base/templates/defaults.yml -c /etc/monasca/templates/defaults.yml \
                 "$f" "$CONF_D/$(basename "$f" .j2)"
         fi

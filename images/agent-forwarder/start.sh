@@ -4,7 +4,7 @@
 # `docker stop` signals.
 set -eu
 
-templer -t -f -m 0640 \
+templer -t -f \
     -c /etc/monasca/agent-base/templates/defaults.yml -c /etc/monasca/templates/defaults.yml \
     /etc/monasca/agent-base/templates /etc/monasca/templates /etc/monasca
 

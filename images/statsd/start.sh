@@ -3,7 +3,7 @@
 # monasca-statsd so that it is the process `docker stop` signals.
 set -eu
 
-templer -t -f -m 0640 \
+templer -t -f \
     -c /etc/monasca/agent-base/templates/defaults.yml -c /etc/monasca/templates/defaults.yml \
     /etc/monasca/agent-base/templates /etc/monasca/templates /etc/monasca
 

@@ -204,21 +204,32 @@ def test_existing_destination_needs_force(tool, tmp_path):
     assert result.returncode == 0 and dest.read_text() == "new\n"
 
 
-def test_overwrite_keeps_the_destinations_mode(tool, tmp_path):
+def test_rendered_files_are_owner_only_whatever_the_umask(tool, tmp_path):
+    """Rendered configurations hold passwords: 0600 by default, new or overwritten."""
+    result, dest = render(tool, tmp_path, "password = s3cr3t")
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600
+    dest.chmod(0o644)                   # e.g. left by an older templer
+    result, _ = render(tool, tmp_path, "password = other", "-f")
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600 and dest.stat().st_uid == os.geteuid()
+
+
+def test_m_sets_the_mode_of_every_rendered_file(tool, tmp_path):
+    for name in ("a.conf.j2", "b.conf.j2"):
+        write(tmp_path / "templates" / name, "x")
+    result = tool("templer", "-m", "0640", tmp_path / "templates", tmp_path / "etc")
+    assert result.returncode == 0, result.stderr
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "etc").iterdir()}
+    assert modes == {"a.conf": 0o640, "b.conf": 0o640}
+
+
+def test_a_refused_render_leaves_the_old_files_mode_alone(tool, tmp_path):
     dest = write(tmp_path / "out", "old\n")
     dest.chmod(0o640)
-    result, _ = render(tool, tmp_path, "new", "-f")
-    assert result.returncode == 0
-    assert stat.S_IMODE(dest.stat().st_mode) == 0o640
-
-
-def test_new_file_mode_follows_umask_and_m_sets_it(tool, tmp_path):
-    result, dest = render(tool, tmp_path, "x")
-    umask = os.umask(0)
-    os.umask(umask)
-    assert stat.S_IMODE(dest.stat().st_mode) == 0o666 & ~umask
-    result, dest = render(tool, tmp_path, "x", "-f", "-m", "0600")
-    assert result.returncode == 0 and stat.S_IMODE(dest.stat().st_mode) == 0o600
+    result, _ = render(tool, tmp_path, "{{ MISSING }}", "-f")
+    assert result.returncode == 1 and "MISSING" in result.stderr
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o640 and dest.read_text() == "old\n"
 
 
 def test_symlinked_destination_is_written_through(tool, tmp_path):

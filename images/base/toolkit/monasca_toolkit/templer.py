@@ -20,8 +20,9 @@ Options as in python-templer: ``-d`` renders the context files as templates
 (with the environment) before parsing them; ``-i`` renders undefined
 variables as empty instead of failing; ``-f`` overwrites existing files
 (otherwise that is an error); ``-r`` deletes the templates after rendering;
-``-m MODE`` sets the octal file mode of the rendered files (otherwise an
-overwritten file keeps its mode and owner, a new one gets 0666 less umask).
+``-m MODE`` sets the octal file mode of the rendered files; without it every
+rendered file, new or overwritten, is 0600 (python-templer: 0666 less the
+umask), because rendered configurations hold passwords.
 
 A TEMPLATE that is a directory is searched for ``*.j2``/``*.jinja2``; each is
 rendered into DESTINATION (a directory) at the same relative path without the
@@ -45,6 +46,7 @@ import yaml
 
 TEMPLATE_SUFFIXES = (".j2", ".jinja2")
 CONTEXT_SUFFIXES = (".yml", ".yaml")
+DEFAULT_MODE = 0o600              # of every rendered file without -m
 _TRUE = {"true", "t", "yes", "y", "on", "1"}
 _FALSE = {"false", "f", "no", "n", "off", "0"}
 
@@ -282,22 +284,18 @@ def _check_destination(dest, force):
 
 
 def _apply_attributes(tmp, dest, mode):
-    """Give the new file the mode (and owner) the destination should have.
+    """Give the new file its mode: ``mode``, else 0600 (owner only).
 
-    mkstemp creates 0600 files owned by us; a config that an unprivileged
-    service must read would then be unreadable.
+    Rendered configurations hold passwords and are read by the service user
+    that renders them (every image runs as one user), so nobody else needs
+    them; ``-m`` opens a file up on purpose. Run as root over a file another
+    user owns, the file keeps that owner: the service must still read it.
     """
-    if mode is not None:
-        os.chmod(tmp, mode)
-        return
+    os.chmod(tmp, DEFAULT_MODE if mode is None else mode)
     try:
         current = os.stat(dest)
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
         return
-    os.chmod(tmp, current.st_mode & 0o7777)
     if os.geteuid() == 0 and (current.st_uid, current.st_gid) != (0, 0):
         os.chown(tmp, current.st_uid, current.st_gid)
 
