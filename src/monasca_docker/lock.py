@@ -62,8 +62,8 @@ def write_lock(root: Path, image: Image, upper: Path | None = None) -> Path:
     pins = resolve(requirement, [upper, series])
     # The series' own pins hold in every lock: pip applies the lock to the
     # isolated environments that build sdists too, whatever the image needs.
-    resolved = {sources.normalise(pin.split("==")[0]) for pin in pins}
-    pins += [line for line in _pins(series) if sources.normalise(line.split("==")[0]) not in resolved]
+    resolved = {sources.pinned_name(pin) for pin in pins}
+    pins += [line for line in sources.pins(series.read_text()) if sources.pinned_name(line) not in resolved]
     pins.sort(key=str.lower)
     path = sources.lock_path(root, image)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,7 +72,3 @@ def write_lock(root: Path, image: Image, upper: Path | None = None) -> Path:
                                   inputs=inputs) + "\n".join(pins) + "\n")
     return path
 
-
-def _pins(path: Path) -> list[str]:
-    return [line.strip() for line in path.read_text().splitlines()
-            if line.strip() and not line.lstrip().startswith("#")]

@@ -19,6 +19,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
 from .catalog import Image
 from .errors import UserError
 
@@ -54,15 +57,23 @@ def lock_path(root: Path, image: Image) -> Path:
 
 def constraints(lock_text: str, component: str) -> str:
     """The lock less the component's own pin, which a git build must not meet."""
-    def name(line):
-        return re.split(r"[=<>!~ ;\[]", line.strip(), maxsplit=1)[0]
-    own = normalise(component)
-    return "".join(line + "\n" for line in lock_text.splitlines()
-                   if line.strip() and not line.startswith("#") and normalise(name(line)) != own)
+    own = canonicalize_name(component)
+    return "".join(line + "\n" for line in pins(lock_text) if pinned_name(line) != own)
 
 
-def normalise(dist: str) -> str:
-    return re.sub(r"[-_.]+", "-", dist).lower()
+def pins(text: str) -> list[str]:
+    """The requirement lines of a lock or constraints file, comments and blanks left out."""
+    return [line.strip() for line in text.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
+
+
+def pinned_name(line: str) -> str:
+    """The canonical distribution name of a requirement line (oslo.config -> oslo-config)."""
+    try:
+        return canonicalize_name(Requirement(line).name)
+    except InvalidRequirement:
+        raise UserError(f"not a requirement: {line!r}; regenerate the lock "
+                        f"with `monasca-docker lock`") from None
 
 
 def requirements(image: Image, source: Source) -> list[str]:
