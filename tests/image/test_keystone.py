@@ -19,6 +19,8 @@ PASSWORDS = {
     "MONASCA_AGENT_PASSWORD": "ag\"ent",
     "MONASCA_READ_ONLY_PASSWORD": "read only",
 }
+# Optional: without one, that service user is not made.
+SERVICE_PASSWORDS = {"MONASCA_API_SERVICE_PASSWORD": "a$pi-svc", "MONASCA_LOG_API_SERVICE_PASSWORD": "log-svc"}
 MYSQL_ENV = {"MYSQL_ROOT_PASSWORD": "root", "API_PASSWORD": "a", "NOTIFICATION_PASSWORD": "n",
              "THRESH_PASSWORD": "t", "KEYSTONE_DB_PASSWORD": DB_PASSWORD}
 
@@ -50,7 +52,7 @@ def stack(images):
         containers.append(name)
         docker("run", "-d", "--name", name, "--network", network, "--health-interval", "2s",
                "--health-start-period", "120s", "-v", f"{volume}:/var/lib/monasca/keystone",
-               "-p", "127.0.0.1::5000", *env_args(dict(PASSWORDS, **extra)), IMAGE)
+               "-p", "127.0.0.1::5000", *env_args(dict(PASSWORDS, **SERVICE_PASSWORDS, **extra)), IMAGE)
         wait_healthy(name)
         port = docker("port", name, "5000").stdout.splitlines()[0].rsplit(":", 1)[1]
         return name, f"http://127.0.0.1:{port}/v3"
@@ -125,6 +127,44 @@ def test_monasca_users_get_tokens_with_their_roles(keystone):
         assert role in {r["name"] for r in body["token"]["roles"]}, user
 
 
+def role_names(body):
+    return {r["name"] for r in body["token"]["roles"]}
+
+
+def test_everyday_user_has_no_keystone_rights(keystone):
+    """mini-mon holds monasca-user alone: listing or creating users is refused."""
+    _, base = keystone
+    status, headers, body = token(base, "mini-mon", PASSWORDS["MONASCA_USER_PASSWORD"], "mini-mon")
+    assert status == 201 and role_names(body) == {"monasca-user"}
+    mini_mon = {"X-Auth-Token": headers["X-Subject-Token"]}
+    assert request(base + "/users", headers=mini_mon)[0] == 403
+    new_user = {"user": {"name": f"intruder-{uuid.uuid4().hex[:6]}", "password": "x"}}
+    assert request(base + "/users", new_user, headers=mini_mon)[0] == 403
+    _, admin_headers, admin_body = token(base, "admin", PASSWORDS["KEYSTONE_ADMIN_PASSWORD"], "admin")
+    assert {"admin", "monasca-user"} <= role_names(admin_body)
+    assert request(base + "/users", headers={"X-Auth-Token": admin_headers["X-Subject-Token"]})[0] == 200
+
+
+@pytest.mark.parametrize("user, variable", [("monasca-api", "MONASCA_API_SERVICE_PASSWORD"),
+                                            ("monasca-log-api", "MONASCA_LOG_API_SERVICE_PASSWORD")])
+def test_service_users_validate_tokens_and_nothing_more(keystone, user, variable):
+    """What keystonemiddleware needs: another user's token validated (the
+    service role's right); not the list of users (an admin's)."""
+    _, base = keystone
+    status, headers, body = token(base, user, SERVICE_PASSWORDS[variable], "service")
+    assert status == 201 and role_names(body) == {"service"}
+    service = {"X-Auth-Token": headers["X-Subject-Token"]}
+    _, user_headers, _ = token(base, "mini-mon", PASSWORDS["MONASCA_USER_PASSWORD"], "mini-mon")
+    status, _, body = request(base + "/auth/tokens", headers=dict(service, **{
+        "X-Subject-Token": user_headers["X-Subject-Token"]}))
+    assert status == 200 and body["token"]["user"]["name"] == "mini-mon"
+    assert request(base + "/users", headers=service)[0] == 403
+    # the everyday user may not validate a token that is not its own
+    _, agent_headers, _ = token(base, "monasca-agent", PASSWORDS["MONASCA_AGENT_PASSWORD"], "mini-mon")
+    assert request(base + "/auth/tokens", headers={"X-Auth-Token": user_headers["X-Subject-Token"],
+                                                    "X-Subject-Token": agent_headers["X-Subject-Token"]})[0] == 403
+
+
 def test_wrong_password_gets_401(keystone):
     _, base = keystone
     assert token(base, "mini-mon", "wrong", "mini-mon")[0] == 401
@@ -151,12 +191,27 @@ def test_version_document(keystone):
     assert status == 200 and body["version"]["id"] == "v3.14"
 
 
+def grant_admin_role_by_hand(base, user, project):
+    """As the admin, what the issue saw: mini-mon given Keystone's admin role."""
+    _, headers, _ = token(base, "admin", PASSWORDS["KEYSTONE_ADMIN_PASSWORD"], "admin")
+    auth = {"X-Auth-Token": headers["X-Subject-Token"]}
+
+    def find(kind, name):
+        return request(f"{base}/{kind}?name={name}", headers=auth)[2][kind][0]["id"]
+
+    status = request(f"{base}/projects/{find('projects', project)}/users/{find('users', user)}"
+                     f"/roles/{find('roles', 'admin')}", headers=auth, method="PUT")[0]
+    assert status == 204
+
+
 def test_restart_keeps_keys_and_applies_changes(stack, keystone):
     """A new container on the same volume and database still accepts the old
     token (the fernet keys persisted); changed settings converge."""
     name, base = keystone
     _, headers, _ = token(base, "mini-mon", PASSWORDS["MONASCA_USER_PASSWORD"], "mini-mon")
     old = headers["X-Subject-Token"]
+    grant_admin_role_by_hand(base, "mini-mon", "mini-mon")
+    assert "admin" in role_names(token(base, "mini-mon", PASSWORDS["MONASCA_USER_PASSWORD"], "mini-mon")[2])
     started = time.monotonic()
     docker("stop", "--time", "20", name)
     assert time.monotonic() - started < 20
@@ -170,6 +225,8 @@ def test_restart_keeps_keys_and_applies_changes(stack, keystone):
         "X-Auth-Token": admin_headers["X-Subject-Token"], "X-Subject-Token": old})
     assert status == 200 and body["token"]["user"]["name"] == "mini-mon"
 
+    # bootstrap.yml does not give mini-mon admin: the next start took it back
+    assert role_names(token(base, "mini-mon", PASSWORDS["MONASCA_USER_PASSWORD"], "mini-mon")[2]) == {"monasca-user"}
     assert token(base, "monasca-agent", PASSWORDS["MONASCA_AGENT_PASSWORD"], "mini-mon")[0] == 401
     status, _, body = token(base, "monasca-agent", "n3w", "mini-mon")
     assert status == 201
@@ -179,5 +236,5 @@ def test_restart_keeps_keys_and_applies_changes(stack, keystone):
     assert {e["url"] for e in catalog["logs"]["endpoints"]} == {"http://log-api:5607/v2.0"}
 
     logs = docker("logs", second)
-    for secret in PASSWORDS.values():
+    for secret in [*PASSWORDS.values(), *SERVICE_PASSWORDS.values()]:
         assert secret not in logs.stdout + logs.stderr
