@@ -1,6 +1,7 @@
 """`monasca-docker up/down/status/logs/smoke`: the single-node stack on Docker Compose."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -102,9 +103,12 @@ def up(root: Path, timeout: int) -> int:
         raise UserError("cannot start the stack: " + "; ".join(f"{o.image}: {o.error}" for o in failed))
     result = compose(root, "up", "--detach", "--wait", "--wait-timeout", str(timeout))
     if result.returncode != 0:
+        unwell = problems(root)
+        if not unwell:      # compose refused before anything ran: its own error is above
+            raise UserError("`docker compose up` failed: its message above says why")
         print(compose(root, "ps", "--all", capture=True).stdout, file=sys.stderr)
-        raise UserError(f"the stack did not become healthy within {timeout}s: "
-                        f"`monasca-docker status` and `monasca-docker logs SERVICE` show why")
+        raise UserError(f"the stack is not healthy ({'; '.join(unwell)}): "
+                        f"`monasca-docker logs SERVICE` shows why")
     urls = endpoints(env_values(root))
     print(f"""
 Monasca is up.
@@ -125,7 +129,43 @@ def down(root: Path, volumes: bool) -> int:
 
 
 def status(root: Path) -> int:
-    return compose(root, "ps", "--all").returncode
+    """The services' table, and exit 1 naming each one that is not as it should be."""
+    result = compose(root, "ps", "--all")
+    if result.returncode != 0:
+        return result.returncode
+    unwell = problems(root)
+    for problem in unwell:
+        print(f"not healthy: {problem}", file=sys.stderr)
+    return 1 if unwell else 0
+
+
+def problems(root: Path) -> list[str]:
+    """What is wrong with each service: a long-running one must be running and
+    healthy (or have no health check); a job (restart "no") may run or have exited 0."""
+    config = json.loads(compose(root, "config", "--format", "json", capture=True).stdout or "{}")
+    states = {c["Service"]: c for c in compose_ps(root)}
+    found = []
+    for name, service in sorted(config.get("services", {}).items()):
+        state = states.get(name)
+        job = service.get("restart", "no") == "no"
+        if state is None:
+            found += [] if job else [f"{name}: not created"]
+        elif state["State"] == "exited":
+            if not job or state.get("ExitCode", 1) != 0:
+                found.append(f"{name}: exited with {state.get('ExitCode')}")
+        elif state["State"] != "running":
+            found.append(f"{name}: {state['State']}")
+        elif state.get("Health") not in ("", "healthy"):     # unhealthy, or still starting
+            found.append(f"{name}: {state['Health']}")
+    return found
+
+
+def compose_ps(root: Path) -> list[dict]:
+    """`docker compose ps --all` as records (one JSON array before Compose 2.21, one object a line after)."""
+    out = compose(root, "ps", "--all", "--format", "json", capture=True).stdout.strip()
+    if out.startswith("["):
+        return json.loads(out)
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
 def logs(root: Path, service: str, follow: bool) -> int:
