@@ -81,12 +81,6 @@ def _run_logged(args: list[str], log, failure: str) -> None:
     raise UserError(message)
 
 
-def save_image(ref: str, out: Path) -> None:
-    result = _docker("save", "--output", str(out), ref)
-    if result.returncode != 0:
-        raise UserError(f"docker save {ref} failed: {result.stderr.strip()}")
-
-
 def run_image(ref: str, *args: str) -> str:
     """Output of `docker run --rm ref args...`."""
     result = _docker("run", "--rm", ref, *args)
@@ -121,8 +115,12 @@ def login(registry: str, user: str, password: str, config: Path) -> None:
     """Store credentials in the DOCKER_CONFIG folder `config` (password via stdin)."""
     result = _docker("login", "--username", user, "--password-stdin", registry,
                      config=config, input=password)
-    if result.returncode != 0:
-        raise UserError(f"docker login {registry} as {user} failed: {result.stderr.strip()}")
+    if result.returncode == 0:
+        return
+    detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+    if re.search(r"unauthorized|incorrect|denied", detail, re.I):
+        raise UserError(f"{registry} refused the credentials of {user} ({detail})")
+    raise UserError(f"docker login {registry} as {user} failed: {detail}")
 
 
 def push(local: str, target: str, config: Path | None = None) -> str:
@@ -140,8 +138,3 @@ def push(local: str, target: str, config: Path | None = None) -> str:
         raise UserError(f"pushing {target} reported no digest")
     return found.group(1)
 
-
-def pull(ref: str, config: Path | None = None) -> None:
-    result = _docker("pull", ref, config=config)
-    if result.returncode != 0:
-        raise UserError(f"docker pull {ref} failed: {result.stderr.strip()}")

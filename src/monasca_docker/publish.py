@@ -54,21 +54,38 @@ def publish(images: list[Image], publication: Publication, *, target_registry: s
     with credentials_for(target_registry) as config:
         for image in images:
             repository = remote_repository(image, namespace)
-            for tag in publication.tags:
-                target = f"{target_registry}/{repository}:{tag}"
-                pushed.append(Pushed(image.ref, target, engine.push(image.ref, target, config)))
+            targets = [f"{target_registry}/{repository}:{tag}" for tag in publication.tags]
+            pushed += [Pushed(image.ref, target, digest) for target, digest in _push(image.ref, targets, config)]
     return pushed
+
+
+def _push(local: str, targets: list[str], config: Path | None) -> list[tuple[str, str]]:
+    """(target, digest) of each target pushed; a failure takes back the local tags of this image.
+
+    The tags exist only to push; left behind, they would name images the
+    registry does not have. (Removing one of several tags only untags.)
+    """
+    done = []
+    try:
+        for target in targets:
+            done.append((target, engine.push(local, target, config)))
+    except UserError:
+        for target in targets[:len(done) + 1]:
+            engine.remove_image(target)
+        raise
+    return done
 
 
 def promote(images: list[Image], source_tag: str, publication: Publication, *,
             target_registry: str = DEFAULT_REGISTRY, namespace: str = DEFAULT_NAMESPACE) -> list[Pushed]:
     """Retag, in the registry, the manifest that source_tag names: no rebuild, same digest."""
     promoted = []
-    for image in images:
-        repository = remote_repository(image, namespace)
-        digest = registry.promote(target_registry, repository, source_tag, publication.tags)
-        promoted += [Pushed(image.ref, f"{target_registry}/{repository}:{tag}", digest)
-                     for tag in publication.tags]
+    with credentials_for(target_registry) as config:
+        for image in images:
+            repository = remote_repository(image, namespace)
+            digest = registry.promote(target_registry, repository, source_tag, publication.tags, config)
+            promoted += [Pushed(image.ref, f"{target_registry}/{repository}:{tag}", digest)
+                         for tag in publication.tags]
     return promoted
 
 

@@ -1,108 +1,84 @@
-"""Thin adapter over a registry's HTTP API (distribution v2), for promotion.
+"""Promotion with skopeo (Debian's package): copy the tested manifest, by digest, to new tags.
 
-Promotion copies a manifest, byte for byte, from the digest that passed
-the tests to new tags, so the digest stays the same and nothing is rebuilt.
-Basic auth (htpasswd registries) and bearer tokens (Docker Hub and most
-others) are both answered.
+The registry gets the same manifest bytes under more names: nothing is
+rebuilt or pushed again, and the digest stays the same. skopeo finds
+credentials itself, as the docker CLI stores them: $DOCKER_CONFIG (else
+~/.docker)/config.json, Docker Hub's `https://index.docker.io/v1/` key and
+`credHelpers`. It does not read `credsStore`; the error says so.
 """
 from __future__ import annotations
 
-import base64
+import hashlib
 import json
 import os
 import re
-import urllib.error
-import urllib.parse
-import urllib.request
+import shutil
+import subprocess
 from pathlib import Path
 
 from .errors import UserError
 
-MANIFEST_TYPES = ", ".join((
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-))
 USER_VAR, PASSWORD_VAR = "MONASCA_REGISTRY_USER", "MONASCA_REGISTRY_PASSWORD"
+# Loopback registries speak plain HTTP, as the engine assumes too.
+LOOPBACK = re.compile(r"(127\.\d+\.\d+\.\d+|localhost)(:\d+)?")
+PLAIN_HTTP = {"inspect": ["--tls-verify=false"], "copy": ["--src-tls-verify=false", "--dest-tls-verify=false"]}
+WAY_OUT = f"{USER_VAR}/{PASSWORD_VAR}, `docker login {{}}` or a credHelpers entry"
 
 
-def credentials(registry: str) -> tuple[str, str] | None:
-    """(user, password) from the environment, else from the Docker config."""
-    if os.environ.get(USER_VAR) and os.environ.get(PASSWORD_VAR):
-        return os.environ[USER_VAR], os.environ[PASSWORD_VAR]
+def _skopeo(registry: str, config: Path | None, *args: str) -> bytes:
+    """Run skopeo on registry with the credentials of config (a DOCKER_CONFIG folder) or the user's."""
+    if shutil.which("skopeo") is None:
+        raise UserError("skopeo is not installed: run scripts/bootstrap (apt-get install skopeo)")
+    options = ["--authfile", str(config / "config.json")] if config else []
+    if LOOPBACK.fullmatch(registry):
+        options += PLAIN_HTTP[args[0]]
+    command = ["skopeo", args[0], *options, *args[1:]]
+    result = subprocess.run(command, capture_output=True)
+    if result.returncode != 0:
+        raise UserError(_explain(registry, result.stderr.decode(errors="replace"), config))
+    return result.stdout
+
+
+def _explain(registry: str, stderr: str, config: Path | None) -> str:
+    """skopeo's failure in words that name the way out."""
+    detail = (stderr.strip().splitlines() or ["no output"])[-1]
+    if re.search(r"unauthorized|authentication required|invalid username|denied|not logged in", detail, re.I):
+        store = "" if config else _creds_store()
+        return (f"{registry} refused the credentials ({WAY_OUT.format(registry)})"
+                + (f"; skopeo does not read the credsStore {store!r} of the Docker config" if store else ""))
+    if re.search(r"manifest unknown|not found", detail, re.I):
+        return f"{registry}: no such image ({detail}); give a tag or digest that was published"
+    if re.search(r"connection refused|no such host|i/o timeout|dial tcp", detail, re.I):
+        return f"registry {registry} is unreachable ({detail})"
+    return f"skopeo failed on {registry}: {detail}"
+
+
+def _creds_store() -> str:
     config = Path(os.environ.get("DOCKER_CONFIG", Path.home() / ".docker")) / "config.json"
     try:
-        auth = json.loads(config.read_text())["auths"][registry]["auth"]
-    except (OSError, ValueError, KeyError):
-        return None
-    user, _, password = base64.b64decode(auth).decode().partition(":")
-    return user, password
+        return json.loads(config.read_text()).get("credsStore", "")
+    except (OSError, ValueError, AttributeError):
+        return ""
 
 
-def base_url(registry: str) -> str:
-    host = "registry-1.docker.io" if registry == "docker.io" else registry
-    # Loopback registries speak plain HTTP, as the engine assumes too.
-    scheme = "http" if re.match(r"(127\.\d+\.\d+\.\d+|localhost)(:\d+)?$", host) else "https"
-    return f"{scheme}://{host}/v2"
+def digest(registry: str, repository: str, reference: str, config: Path | None = None) -> str:
+    """The digest of the manifest a tag or digest names: the sha256 of its bytes."""
+    separator = "@" if reference.startswith("sha256:") else ":"
+    raw = _skopeo(registry, config, "inspect", "--raw", f"docker://{registry}/{repository}{separator}{reference}")
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-class Client:
-    def __init__(self, registry: str, creds: tuple[str, str] | None):
-        self.registry, self.creds, self.token = registry, creds, None
+def promote(registry: str, repository: str, source: str, tags: tuple[str, ...],
+            config: Path | None = None) -> str:
+    """Point each of tags at the manifest of source (a tag or digest); return its digest.
 
-    def _request(self, method: str, path: str, body: bytes | None = None,
-                 headers: dict[str, str] | None = None, retry: bool = True):
-        request = urllib.request.Request(base_url(self.registry) + path, data=body,
-                                         method=method, headers=dict(headers or {}))
-        if self.token:
-            request.add_header("Authorization", f"Bearer {self.token}")
-        elif self.creds:
-            basic = base64.b64encode(":".join(self.creds).encode()).decode()
-            request.add_header("Authorization", f"Basic {basic}")
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return response.read(), response.headers
-        except urllib.error.HTTPError as exc:
-            challenge = exc.headers.get("WWW-Authenticate", "")
-            if exc.code == 401 and retry and challenge.startswith("Bearer "):
-                self.token = self._bearer_token(challenge)
-                return self._request(method, path, body, headers, retry=False)
-            if exc.code == 401:
-                raise UserError(f"{self.registry} refused the credentials ({USER_VAR}/{PASSWORD_VAR} "
-                                f"or `docker login {self.registry}`)") from None
-            raise UserError(f"{method} {self.registry}{path}: HTTP {exc.code}") from None
-        except urllib.error.URLError as exc:
-            raise UserError(f"registry {self.registry} is unreachable: {exc.reason}") from None
-
-    def _bearer_token(self, challenge: str) -> str:
-        fields = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
-        query = urllib.parse.urlencode({k: v for k, v in fields.items() if k in ("service", "scope")})
-        request = urllib.request.Request(f"{fields['realm']}?{query}")
-        if self.creds:
-            request.add_header("Authorization",
-                               "Basic " + base64.b64encode(":".join(self.creds).encode()).decode())
-        with urllib.request.urlopen(request, timeout=60) as response:
-            answer = json.loads(response.read())
-        return answer.get("token") or answer["access_token"]
-
-    def manifest(self, repository: str, reference: str) -> tuple[bytes, str, str]:
-        """(bytes, media type, digest) of a manifest by tag or digest."""
-        body, headers = self._request("GET", f"/{repository}/manifests/{reference}",
-                                      headers={"Accept": MANIFEST_TYPES})
-        return body, headers["Content-Type"], headers["Docker-Content-Digest"]
-
-    def put_manifest(self, repository: str, tag: str, body: bytes, media_type: str) -> str:
-        _, headers = self._request("PUT", f"/{repository}/manifests/{tag}", body=body,
-                                   headers={"Content-Type": media_type})
-        return headers["Docker-Content-Digest"]
-
-
-def promote(registry: str, repository: str, source: str, tags: tuple[str, ...]) -> str:
-    """Point each of tags at the manifest of source (a tag or digest); return its digest."""
-    client = Client(registry, credentials(registry))
-    body, media_type, digest = client.manifest(repository, source)
+    The source is resolved once, so every tag gets the same manifest even if
+    the source tag moves meanwhile.
+    """
+    pinned = digest(registry, repository, source, config)
     for tag in tags:
-        if client.put_manifest(repository, tag, body, media_type) != digest:
-            raise UserError(f"{registry}/{repository}:{tag} got another digest than {digest}")
-    return digest
+        _skopeo(registry, config, "copy", "--all", "--preserve-digests", "--quiet",
+                f"docker://{registry}/{repository}@{pinned}", f"docker://{registry}/{repository}:{tag}")
+        if digest(registry, repository, tag, config) != pinned:
+            raise UserError(f"{registry}/{repository}:{tag} got another digest than {pinned}")
+    return pinned

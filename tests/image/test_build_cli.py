@@ -48,7 +48,7 @@ def test_ca_bundle_reaches_the_build_but_no_layer(base_image, tmp_path):
             engine.build(probe, tag, build_args={}, labels={}, secrets={"ca-bundle": bundle},
                          no_cache=True, log=log)
         saved = tmp_path / "image.tar"
-        engine.save_image(tag, saved)
+        docker("save", "--output", str(saved), tag)
         assert marker not in saved.read_bytes()
     finally:
         engine.remove_image(tag)
@@ -56,7 +56,7 @@ def test_ca_bundle_reaches_the_build_but_no_layer(base_image, tmp_path):
 
 def test_base_build_leaves_the_ca_bundle_in_no_layer(base_image, tmp_path):
     saved = tmp_path / "base.tar"
-    engine.save_image(base_image, saved)
+    docker("save", "--output", str(saved), base_image)
     host_bundle = open("/etc/ssl/certs/ca-certificates.crt", "rb").read()
     # The last certificate body line of the host bundle, unique to that file's content.
     needle = [line for line in host_bundle.splitlines() if line and not line.startswith(b"-")][-1]

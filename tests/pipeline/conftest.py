@@ -2,23 +2,20 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from ..support import free_port
+from ..support import CLI, ROOT, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
-CLI = str(Path(sys.executable).parent / "monasca-docker")
 USER, PASSWORD = "ci-publisher", "loopback-only-secret"
 
 
 @pytest.fixture(scope="session")
 def loopback_registry(tmp_path_factory):
     """A real registry (Debian's docker-registry) with htpasswd auth on 127.0.0.1."""
-    for tool, package in (("docker-registry", "docker-registry"), ("htpasswd", "apache2-utils")):
+    for tool, package in (("docker-registry", "docker-registry"), ("htpasswd", "apache2-utils"),
+                          ("skopeo", "skopeo")):
         assert shutil.which(tool), f"{tool} missing: apt-get install {package} (scripts/bootstrap does)"
     work = tmp_path_factory.mktemp("registry")
     subprocess.run(["htpasswd", "-Bbc", str(work / "htpasswd"), USER, PASSWORD],

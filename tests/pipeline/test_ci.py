@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from .conftest import CLI, ROOT
+from ..support import CLI, ROOT
 
 
 @pytest.fixture
