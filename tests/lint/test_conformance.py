@@ -1,11 +1,10 @@
 """The project's conformance rules: every image folder passes, and each rule fires on a bad example."""
-from pathlib import Path
-
 import pytest
 
 from monasca_docker import catalog, conformance, lint
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..support import ROOT
+
 IMAGES = catalog.load(ROOT)
 PARENTS = {image.parent for image in IMAGES.values()}
 DOCKERFILE_IMAGES = [image for image in IMAGES.values() if image.recipe == "dockerfile"]

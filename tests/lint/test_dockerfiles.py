@@ -1,11 +1,10 @@
 """Every Dockerfile passes hadolint with the project's configuration."""
-from pathlib import Path
-
 import pytest
 
 from monasca_docker import lint
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..support import ROOT
+
 DOCKERFILES = sorted(ROOT.glob("images/*/Dockerfile"))
 
 

@@ -7,25 +7,19 @@ from Debian's packages in throwaway directories, once per session.
 import http.server
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-TOOLKIT = Path(__file__).resolve().parents[2] / "images" / "base" / "toolkit"
+from .. import support
+from ..support import ROOT
+
+TOOLKIT = ROOT / "images" / "base" / "toolkit"
 # The few in-process tests import the package from the source tree too.
 sys.path.insert(0, str(TOOLKIT))
-
-
-def _free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on (right now)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _tool_environ():
@@ -64,7 +58,7 @@ def tool_environ():
 
 @pytest.fixture
 def free_port():
-    return _free_port()
+    return support.free_port()
 
 
 class StatusServer:
@@ -161,7 +155,7 @@ def mariadb(tmp_path_factory):
         [install_db, "--no-defaults", f"--datadir={datadir}", "--user=root",
          "--auth-root-authentication-method=normal", "--skip-test-db"],
         check=True, capture_output=True, timeout=120)
-    port = _free_port()
+    port = support.free_port()
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [mariadbd, "--no-defaults", f"--datadir={datadir}", f"--socket={sock}",
@@ -239,9 +233,9 @@ def influxdb(tmp_path_factory):
         pytest.fail("influxd not found: the InfluxDB wait tests need a real server; "
                     "run `apt-get install -y influxdb`")
     base = tmp_path_factory.mktemp("influxdb")
-    port, log = _free_port(), base / "influxd.log"
+    port, log = support.free_port(), base / "influxd.log"
     config = base / "influxdb.conf"
-    config.write_text(INFLUX_CONFIG.format(base=base, port=port, rpc_port=_free_port()))
+    config.write_text(INFLUX_CONFIG.format(base=base, port=port, rpc_port=support.free_port()))
     with open(log, "w") as out:
         proc = subprocess.Popen([influxd, "run", "-config", str(config)],
                                 stdout=out, stderr=subprocess.STDOUT)
