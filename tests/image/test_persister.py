@@ -129,3 +129,161 @@ def test_docker_stop_writes_the_batch_in_hand_and_exits_zero(persister_image, ka
     assert state == "0", logs.stdout + logs.stderr
     assert elapsed < 10, f"stop took {elapsed:.1f}s"
     assert stored_points(deps, metric) == 5, logs.stdout + logs.stderr
+
+
+# Raw messages onto a topic; prints the [partition, offset] of each.
+PRODUCE = """
+import json, sys
+from kafka import KafkaProducer
+producer = KafkaProducer(bootstrap_servers="kafka:9092", acks="all")
+futures = [producer.send(sys.argv[1], raw.encode()) for raw in json.load(sys.stdin)]
+producer.flush()
+print(json.dumps([[future.get().partition, future.get().offset] for future in futures]))
+"""
+
+# A stream of count measurements at about rate per second; prints how many Kafka acknowledged.
+STREAM = """
+import json, sys, time
+from kafka import KafkaProducer
+producer = KafkaProducer(bootstrap_servers="kafka:9092", acks="all", linger_ms=5)
+name, count, rate = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+start = time.time()
+futures = []
+for n in range(count):
+    metric = {"name": name, "dimensions": {"n": str(n)}, "timestamp": int(start * 1000) + n, "value": 1.0}
+    futures.append(producer.send("metrics", json.dumps({"metric": metric, "meta": {"tenantId": "t", "region": "r"},
+                                                      "creation_time": int(start)}).encode()))
+    time.sleep(max(0.0, start + (n + 1) / rate - time.time()))
+producer.flush()
+print(sum(1 for future in futures if future.succeeded()))
+"""
+
+
+def produce(deps, topic, messages):
+    result = docker("run", "--rm", "-i", "--network", deps["network"], "--entrypoint", "python3",
+                    "monasca/base:latest", "-c", PRODUCE, topic, input=json.dumps(messages), timeout=120)
+    return json.loads(result.stdout)
+
+
+def metric_message(name, n, timestamp, dimensions=None):
+    metric = {"name": name, "dimensions": dimensions or {"n": str(n)}, "timestamp": timestamp, "value": float(n)}
+    return json.dumps({"metric": metric, "meta": {"tenantId": "t", "region": "r"}, "creation_time": 0})
+
+
+def transition_message(alarm_id, timestamp):
+    return json.dumps({"alarm-transitioned": {
+        "tenantId": "t", "alarmId": alarm_id, "alarmDefinitionId": "d", "alarmName": "a", "alarmDescription": "",
+        "metrics": [{"name": "m", "dimensions": {}}], "oldState": "OK", "newState": "ALARM", "actionsEnabled": True,
+        "stateChangeReason": "test", "severity": "LOW", "link": None, "lifecycleState": None, "subAlarms": [],
+        "timestamp": timestamp}})
+
+
+def stored_transitions(deps, alarm_id):
+    result = docker("exec", deps["influxdb"], "influx", "-username", "admin",
+                    "-password", PASSWORDS["INFLUXDB_ADMIN_PASSWORD"], "-database", "mon", "-format", "json",
+                    "-execute", f"SELECT count(new_state) FROM alarm_state_history WHERE alarm_id = '{alarm_id}'")
+    series = json.loads(result.stdout).get("results", [{}])[0].get("series", [])
+    return series[0]["values"][0][1] if series else 0
+
+
+def start_persister(deps, *args, env=()):
+    """A running persister that holds the metrics partitions; the caller removes it."""
+    name = f"monasca-test-persister-{uuid.uuid4().hex[:8]}"
+    env_args = [arg for pair in env for arg in ("-e", pair)]
+    docker("run", "-d", "--name", name, "--network", deps["network"], *args,
+           "-e", f"INFLUX_PASSWORD={PASSWORDS['PERSISTER_PASSWORD']}", *env_args, IMAGE)
+    deadline = time.monotonic() + 120
+    while not consumer_has_partitions(deps):
+        assert docker("inspect", "-f", "{{.State.Running}}", name).stdout.strip() == "true", \
+            docker("logs", name).stderr
+        assert time.monotonic() < deadline, "the persister never joined its consumer group"
+        time.sleep(1)
+    return name
+
+
+def wait_for(count, read, logs_of, timeout=90):
+    deadline = time.monotonic() + timeout
+    while (found := read()) < count:
+        assert time.monotonic() < deadline, f"{found} of {count} stored\n{logs_of()}"
+        time.sleep(1)
+    return found
+
+
+def test_poison_is_counted_logged_and_skipped_and_the_rest_written(persister_image, kafka_and_influxdb):
+    deps, metric, alarm = kafka_and_influxdb, f"poison.test.{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    # A batch timer of 3 s keeps the good and the poison in one batch.
+    name = start_persister(deps, env=["KAFKA_METRICS_WAIT_TIME=3", "KAFKA_ALARM_HISTORY_WAIT_TIME=3"])
+    try:
+        started = docker("inspect", "-f", "{{.State.StartedAt}}", name).stdout
+        logs = lambda: (lambda r: r.stdout + r.stderr)(docker("logs", name, check=False))  # noqa: E731
+        now = int(time.time() * 1000)
+        poison = ["not json {",
+                  json.dumps({"metric": {"name": metric, "timestamp": now, "value": 1.0}}),  # no meta
+                  metric_message(metric, 90, 1e20),  # InfluxDB refuses the time
+                  metric_message(metric, 91, now, {"d": "a\nb"})]  # would split the line in two
+        good = [metric_message(metric, n, now + n) for n in range(6)]
+        positions = produce(deps, "metrics", good[:3] + poison + good[3:])
+        wait_for(6, lambda: stored_points(deps, metric), logs)
+        bad_transitions = ["{", json.dumps({"alarm-transitioned": {"alarmId": alarm}}), transition_message(alarm, 1e20)]
+        alarm_positions = produce(deps, "alarm-state-transitions", bad_transitions + [transition_message(alarm, now)])
+        wait_for(1, lambda: stored_transitions(deps, alarm), logs)
+        # The next batch flows, from the same process.
+        produce(deps, "metrics", [metric_message(metric, n, now + n) for n in range(6, 9)])
+        wait_for(9, lambda: stored_points(deps, metric), logs)
+        output = logs()
+        assert docker("inspect", "-f", "{{.State.StartedAt}}", name).stdout == started, output
+        assert docker("inspect", "-f", "{{.State.Running}}", name).stdout.strip() == "true", output
+    finally:
+        docker("rm", "-f", "-v", name, check=False)
+    for partition, offset in positions[3:7]:
+        assert f"Skipped metrics[{partition}]@{offset}: invalid message" in output \
+            or f"Skipped metrics[{partition}]@{offset}: InfluxDB refused the point" in output, output
+    for partition, offset in alarm_positions[:3]:
+        assert f"Skipped alarm-state-transitions[{partition}]@{offset}:" in output, output
+    assert "field 'meta' missing" in output
+    assert "a line break in its name or dimensions" in output
+    for topic, count in (("metrics", 4), ("alarm-state-transitions", 3)):
+        skips = [line for line in output.splitlines() if f"Skipped {topic}[" in line]
+        assert len(skips) == count and skips[-1].endswith(f"({count} skipped since start)"), output
+    assert stored_points(deps, metric) == 9
+
+
+KILL_CONSUMERS = """
+import os, signal
+procs = {}
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        stat, cmd = open(f"/proc/{pid}/stat").read(), open(f"/proc/{pid}/cmdline", "rb").read()
+    except OSError:
+        continue
+    procs[int(pid)] = (int(stat.rsplit(")", 1)[1].split()[1]), b"monasca-persister-run" in cmd)
+consumers = [pid for pid, (ppid, ours) in procs.items() if ours and procs.get(ppid, (0, False))[1]]
+for pid in consumers:
+    os.kill(pid, signal.SIGKILL)
+print(consumers)
+"""
+
+
+def test_sigkill_of_the_consumers_during_a_stream_loses_nothing(persister_image, kafka_and_influxdb):
+    deps, metric, count = kafka_and_influxdb, f"kill.test.{uuid.uuid4().hex[:8]}", 3000
+    # The image's batch size and timer: the kill lands on a batch in hand.
+    name = start_persister(deps, "--restart", "on-failure")
+    stream = f"{name}-stream"
+    try:
+        logs = lambda: (lambda r: r.stdout + r.stderr)(docker("logs", name, check=False))  # noqa: E731
+        docker("run", "-d", "--name", stream, "--network", deps["network"], "--entrypoint", "python3",
+               "monasca/base:latest", "-c", STREAM, metric, str(count), "300")
+        deadline = time.monotonic() + 60
+        while stored_points(deps, metric) < 300:  # flowing: written and committed at least once
+            assert time.monotonic() < deadline, logs()
+            time.sleep(0.5)
+        killed = docker("exec", name, "python3", "-c", KILL_CONSUMERS).stdout
+        assert len(json.loads(killed)) == 2, killed  # metrics and alarm transitions
+        assert docker("wait", stream, timeout=120).stdout.strip() == "0", docker("logs", stream).stderr
+        assert docker("logs", stream).stdout.strip() == str(count)
+        wait_for(count, lambda: stored_points(deps, metric), logs, timeout=120)
+        restarts = docker("inspect", "-f", "{{.RestartCount}}", name).stdout.strip()
+    finally:
+        docker("rm", "-f", "-v", name, stream, check=False)
+    assert restarts == "1"
+    assert stored_points(deps, metric) == count
