@@ -220,7 +220,7 @@ def start_host_side(env, tmp, procs):
                "MEMCACHED_URI": f"127.0.0.1:{PORT['memcached']}", "GUNICORN_WORKERS": "2",
                "MONASCA_CONTAINER_API_PORT": str(PORT["api"]),
                "MYSQL_PASSWORD": env["MYSQL_API_PASSWORD"], "INFLUX_PASSWORD": env["INFLUXDB_API_PASSWORD"],
-               "KEYSTONE_ADMIN_PASSWORD": env["KEYSTONE_ADMIN_PASSWORD"]}
+               "KEYSTONE_SERVICE_PASSWORD": env["KEYSTONE_API_PASSWORD"]}
     render(api, [tmp / "api/templates"], tmp / "api/templates/defaults.yml", api_etc, api_env,
            replace=[("/etc/monasca/", f"{api_etc}/")])
     hosts = tmp / "hosts"

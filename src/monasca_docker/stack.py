@@ -33,16 +33,34 @@ def compose(root: Path, *args: str, capture: bool = False) -> subprocess.Complet
 
 
 def ensure_env_file(root: Path) -> Path:
-    """The env file, made on first use from the example with fresh random passwords."""
+    """The env file, made on first use from the example with fresh random passwords.
+
+    A setting the example gained since (a new service user's password, say)
+    is appended to an existing file, generated the same way; nothing in the
+    file is changed.
+    """
     folder = compose_dir(root)
     env_file = folder / ENV_FILE
+    example = (folder / ENV_EXAMPLE).read_text() if (folder / ENV_EXAMPLE).exists() else ""
     if not env_file.exists():
-        text = (folder / ENV_EXAMPLE).read_text()
-        text = re.sub(rf"=({PLACEHOLDER})$", lambda _: "=" + secrets.token_urlsafe(18), text, flags=re.MULTILINE)
-        env_file.write_text(text)
+        env_file.write_text(generated(example))
         env_file.chmod(0o600)
         print(f"wrote {env_file.relative_to(root)} with new random passwords (change them there)")
+        return env_file
+    text = env_file.read_text()
+    have = set(re.findall(r"^\s*([A-Za-z_][A-Za-z0-9_]*)=", text, re.MULTILINE))
+    missing = [line for line in example.splitlines()
+               if re.match(r"[A-Za-z_][A-Za-z0-9_]*=", line) and line.split("=", 1)[0] not in have]
+    if missing:
+        with env_file.open("a") as stream:
+            stream.write(("" if text.endswith("\n") or not text else "\n") + generated("\n".join(missing) + "\n"))
+        print(f"added {', '.join(line.split('=', 1)[0] for line in missing)} to {env_file.relative_to(root)}")
     return env_file
+
+
+def generated(text: str) -> str:
+    """text with every `=generate` replaced by a fresh random password."""
+    return re.sub(rf"=({PLACEHOLDER})$", lambda _: "=" + secrets.token_urlsafe(18), text, flags=re.MULTILINE)
 
 
 def env_values(root: Path) -> dict[str, str]:

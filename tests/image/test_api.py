@@ -5,7 +5,7 @@ import pytest
 from tests.support import build, docker
 
 PASSWORDS = {"MYSQL_PASSWORD": "my-secret-1", "INFLUX_PASSWORD": "influx-secret-2",
-             "KEYSTONE_ADMIN_PASSWORD": "keystone-secret-3"}
+             "KEYSTONE_SERVICE_PASSWORD": "keystone-secret-3"}
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,11 @@ def image(base_image):
 def test_missing_password_is_named(image):
     result = docker("run", "--rm", image, check=False)
     assert result.returncode != 0
-    assert "KEYSTONE_ADMIN_PASSWORD is required" in result.stderr
+    assert "KEYSTONE_SERVICE_PASSWORD is required" in result.stderr
 
 
 def test_wait_names_kafka_and_the_logs_topic(image):
-    result = docker("run", "--rm", "-e", "KEYSTONE_ADMIN_PASSWORD=secret",
+    result = docker("run", "--rm", "-e", "KEYSTONE_SERVICE_PASSWORD=secret",
                     "-e", "MONASCA_WAIT_TIMEOUT=3", image, check=False)
     assert result.returncode != 0
     assert "kafka://kafka:9092/log" in result.stderr
@@ -28,7 +28,7 @@ def test_wait_names_kafka_and_the_logs_topic(image):
 
 
 def test_config_enables_only_the_logs_api(image):
-    result = docker("run", "--rm", "-e", "KEYSTONE_ADMIN_PASSWORD=secret",
+    result = docker("run", "--rm", "-e", "KEYSTONE_SERVICE_PASSWORD=secret",
                     "-e", "KAFKA_WAIT_FOR_TOPICS=log,audit", "--entrypoint", "sh", image, "-c",
                     "templer -t -f -c /etc/monasca/templates/defaults.yml /etc/monasca/templates /etc/monasca"
                     " && cat /etc/monasca/monasca-api.conf /etc/monasca/wait.args")
@@ -65,7 +65,7 @@ def test_app_serves_logs_not_metrics(image):
     """The app loads on this Python; logs are accepted, metrics routes absent,
     the health check reports Kafka (absent here) as unhealthy, and a $ in the
     password reaches keystonemiddleware literally."""
-    result = docker("run", "--rm", "-e", "KEYSTONE_ADMIN_PASSWORD=pa$word", "-e", "KAFKA_URI=127.0.0.1:1",
+    result = docker("run", "--rm", "-e", "KEYSTONE_SERVICE_PASSWORD=pa$word", "-e", "KAFKA_URI=127.0.0.1:1",
                     "--entrypoint", "sh", image, "-c",
                     "templer -t -f -c /etc/monasca/templates/defaults.yml /etc/monasca/templates /etc/monasca"
                     " && python -c \"$0\"", ROUTES)

@@ -24,7 +24,7 @@ def test_wait_names_keystone_and_the_api(image):
     result = docker("run", "--rm", "-e", "KEYSTONE_ADMIN_PASSWORD=s3cret",
                     "-e", "MONASCA_WAIT_TIMEOUT=3", image, check=False)
     assert result.returncode != 0
-    assert "keystone+http://keystone:5000/v3?user=mini-mon" in result.stderr
+    assert "keystone+http://keystone:5000/v3?user=admin" in result.stderr
     assert "http://monasca:8070/healthcheck" in result.stderr
     assert "s3cret" not in result.stdout + result.stderr
 

@@ -26,3 +26,15 @@ def test_the_shell_environment_overrides_the_env_file(tmp_path, monkeypatch):
     (folder / stack.ENV_FILE).write_text("# a comment\nMONASCA_BIND=127.0.0.1\nKEYSTONE_PORT=5000\n")
     monkeypatch.setenv("MONASCA_BIND", "0.0.0.0")
     assert stack.env_values(tmp_path) == {"MONASCA_BIND": "0.0.0.0", "KEYSTONE_PORT": "5000"}
+
+
+def test_settings_the_example_gained_are_added_to_an_existing_env_file(tmp_path):
+    """A new password (a service user's, say) is generated into monasca.env; nothing there changes."""
+    folder = tmp_path / stack.COMPOSE_DIR
+    folder.mkdir(parents=True)
+    (folder / stack.ENV_EXAMPLE).write_text("# passwords\nOLD_PASSWORD=generate\nNEW_PASSWORD=generate\nPORT=1\n")
+    (folder / stack.ENV_FILE).write_text("OLD_PASSWORD=mine\nPORT=2")
+    values = stack.env_values(tmp_path)
+    assert values["OLD_PASSWORD"] == "mine" and values["PORT"] == "2"
+    assert len(values["NEW_PASSWORD"]) >= 20 and values["NEW_PASSWORD"] != "generate"
+    assert stack.env_values(tmp_path) == values          # added once, kept after
