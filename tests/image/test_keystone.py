@@ -21,6 +21,9 @@ PASSWORDS = {
 }
 # Optional: without one, that service user is not made.
 SERVICE_PASSWORDS = {"MONASCA_API_SERVICE_PASSWORD": "a$pi-svc", "MONASCA_LOG_API_SERVICE_PASSWORD": "log-svc"}
+READ_ONLY = ["--read-only", "--tmpfs", "/run/monasca:uid=42400,gid=42400,mode=0700",
+             "--tmpfs", "/tmp:uid=42400,gid=42400,mode=0700", "--cap-drop", "ALL",
+             "--security-opt", "no-new-privileges:true"]
 MYSQL_ENV = {"MYSQL_ROOT_PASSWORD": "root", "API_PASSWORD": "a", "NOTIFICATION_PASSWORD": "n",
              "THRESH_PASSWORD": "t", "KEYSTONE_DB_PASSWORD": DB_PASSWORD}
 
@@ -50,7 +53,8 @@ def stack(images):
     def start_keystone(**extra):
         name = f"test-ks-{uuid.uuid4().hex[:8]}"
         containers.append(name)
-        docker("run", "-d", "--name", name, "--network", network, "--health-interval", "2s",
+        # as in the stack: a read-only root, the rendered files on a tmpfs
+        docker("run", "-d", "--name", name, "--network", network, "--health-interval", "2s", *READ_ONLY,
                "--health-start-period", "120s", "-v", f"{volume}:/var/lib/monasca/keystone",
                "-p", "127.0.0.1::5000", *env_args(dict(PASSWORDS, **SERVICE_PASSWORDS, **extra)), IMAGE)
         wait_healthy(name)

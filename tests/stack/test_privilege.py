@@ -17,7 +17,7 @@ KEYSTONE_HOLDS_ADMIN = {"keystone"}     # the only service given the admin passw
 # environment, statsd's agent.yaml has no Keystone login.
 RENDER_SECRETS = {"api", "log-api", "keystone", "notification", "persister",
                   "agent-forwarder", "agent-collector"}
-READ_ONLY = {"mailsink"}                # the services with a read-only root filesystem
+READ_ONLY = {"mailsink", "keystone", "memcached", "thresh"}     # services with a read-only root filesystem
 
 
 def containers():
@@ -79,7 +79,8 @@ def test_only_keystone_holds_the_admin_password(running_stack):
 
 
 def test_rendered_files_with_secrets_are_the_service_users_alone(running_stack):
-    """Every file under /etc/monasca holding one of monasca.env's passwords is 0600 and the service user's."""
+    """Every file under /etc/monasca holding one of monasca.env's passwords is 0600 and the service user's
+    (followed through the links of the read-only images into /run/monasca)."""
     secrets = "\n".join(value for key, value in running_stack.items() if key.endswith("_PASSWORD") and value)
     found = {}
     for service, record in containers().items():
@@ -87,7 +88,7 @@ def test_rendered_files_with_secrets_are_the_service_users_alone(running_stack):
             continue                    # a finished job has nothing to read
         # The passwords go in on stdin, as grep's patterns: not on a command line.
         result = docker("exec", "-i", record["Id"], "sh", "-c",
-                        "grep -rlF --exclude-dir=templates -f - /etc/monasca | xargs -r stat -c '%a %U %n'",
+                        "grep -RlF --exclude-dir=templates -f - /etc/monasca | xargs -r stat -L -c '%a %U %n'",
                         input=secrets)
         found[service] = [line.split(" ", 2) for line in result.stdout.splitlines()]
         user = record["Config"]["User"] or "root"
