@@ -44,7 +44,9 @@ def wait(pending, timeout, interval):
                 pending.remove(target)
                 last.pop(target, None)
                 print(f"monasca-wait: up: {target.label}", flush=True)
-            else:
+            elif target not in last or time.monotonic() < deadline:
+                # A last attempt that the deadline cut short ("timed out")
+                # says less than the full attempt before it (HTTP 401, say).
                 last[target] = reason
         now = time.monotonic()
         if not pending or now >= deadline:
