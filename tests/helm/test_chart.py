@@ -1,0 +1,261 @@
+"""deploy/helm/monasca: lint, render and schema validation (Kubernetes 1.34,
+offline), and the properties the chart promises, on the rendered objects."""
+import base64
+import json
+import re
+import tomllib
+
+import pytest
+import yaml
+
+from ..support import ROOT
+from .conftest import CHART, helm, kubeconform, offline, render
+
+APP_VERSION = yaml.safe_load((CHART / "Chart.yaml").read_text())["appVersion"]
+# where the external infrastructure is, and the Secret with its passwords
+ADDRESSES = ["kafka.external.uri=kafka.example:9092", "mysql.external.host=db.example",
+             "mysql.external.port=3307", "influxdb.external.host=influx.example",
+             "keystone.external.url=https://keystone.example:5000/",
+             "memcached.external.uri=cache.example:11211", "secrets.existingSecret=my-passwords"]
+EXTERNAL = ADDRESSES + [f"{name}.enabled=false" for name in ("kafka", "mysql", "influxdb", "keystone", "memcached")]
+# component label -> the switch that removes it
+SWITCHES = {"kafka": "kafka.enabled", "mysql": "mysql.enabled", "influxdb": "influxdb.enabled",
+            "memcached": "memcached.enabled", "keystone": "keystone.enabled", "api": "api.enabled",
+            "persister": "persister.enabled", "thresh": "thresh.enabled",
+            "notification": "notification.enabled", "log-api": "logApi.enabled", "agent": "agent.enabled",
+            "mon-db-upgrade": "jobs.monDbUpgrade.enabled", "influxdb-init": "jobs.influxdbInit.enabled",
+            "kafka-init": "jobs.kafkaInit.enabled"}
+SCENARIOS = {
+    "defaults": [],
+    "all-external": EXTERNAL,
+    "everything-off": [f"{switch}=false" for switch in SWITCHES.values()] + ADDRESSES,
+    "ingress-nodeport-no-persistence": [
+        "api.ingress.enabled=true", "api.ingress.host=api.example", "api.ingress.tlsSecret=api-tls",
+        "api.ingress.className=nginx", "keystone.ingress.enabled=true", "logApi.ingress.enabled=true",
+        "api.service.type=NodePort", "keystone.service.type=LoadBalancer",
+        "kafka.persistence.enabled=false", "mysql.persistence.enabled=false",
+        "influxdb.persistence.enabled=false", "keystone.persistence.enabled=false",
+        "api.replicas=3", "persister.replicas=3", "imageRegistry=registry.example:5000",
+        "api.resources.limits.memory=1Gi", "agent.tolerations[0].operator=Exists"],
+}
+
+
+def pod_specs(objects):
+    """(object, pod spec) of everything that runs containers."""
+    for obj in objects:
+        if obj["kind"] == "Pod":
+            yield obj, obj["spec"]
+        elif obj["kind"] in ("Deployment", "StatefulSet", "DaemonSet", "Job"):
+            yield obj, obj["spec"]["template"]["spec"]
+
+
+def containers(objects):
+    for obj, spec in pod_specs(objects):
+        for container in spec.get("initContainers", []) + spec["containers"]:
+            yield obj, container
+
+
+def component(obj):
+    return obj["metadata"]["labels"]["app.kubernetes.io/component"]
+
+
+def test_lint_strict(tools):
+    assert "0 chart(s) failed" in helm(tools, "lint", "--strict", CHART).stdout
+    assert "0 chart(s) failed" in helm(tools, "lint", "--strict", CHART, *sum((["--set", s] for s in EXTERNAL), [])).stdout
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_renders_objects_valid_for_kubernetes_1_34(tools, scenario):
+    done, objects = render(tools, *SCENARIOS[scenario])
+    checked = kubeconform(tools, done.stdout)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # every object was checked against a schema, none skipped
+    assert f"Valid: {len(objects)}, Invalid: 0, Errors: 0, Skipped: 0" in checked.stdout
+
+
+def test_kubeconform_refuses_a_broken_object(tools):
+    done, objects = render(tools)
+    broken = next(obj for obj in objects if obj["kind"] == "StatefulSet")
+    broken["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] = "kafka"
+    broken["spec"]["servicename"] = broken["spec"].pop("serviceName")
+    checked = kubeconform(tools, yaml.safe_dump(broken))
+    assert checked.returncode == 1
+    assert "additional properties 'servicename' not allowed" in checked.stdout
+    assert "containerPort': got string, want integer" in checked.stdout
+
+
+def test_default_release_has_every_component(tools):
+    _, objects = render(tools)
+    kinds = {(obj["kind"], component(obj)) for obj in objects}
+    for name in ("kafka", "mysql", "influxdb", "keystone"):
+        assert ("StatefulSet", name) in kinds
+    for name in ("memcached", "api", "persister", "thresh", "notification", "log-api"):
+        assert ("Deployment", name) in kinds
+    assert ("DaemonSet", "agent") in kinds
+    for name in ("mon-db-upgrade", "influxdb-init", "kafka-init"):
+        assert ("Job", name) in kinds
+    agent = next(spec for obj, spec in pod_specs(objects) if obj["kind"] == "DaemonSet")
+    assert [c["name"] for c in agent["containers"]] == ["forwarder", "collector", "statsd"]
+
+
+@pytest.mark.parametrize("name", SWITCHES)
+def test_a_disabled_component_leaves_no_object(tools, name):
+    _, objects = render(tools, f"{SWITCHES[name]}=false", *ADDRESSES)
+    assert [obj["metadata"]["name"] for obj in objects if component(obj) == name] == []
+
+
+def test_external_infrastructure_is_used_and_not_deployed(tools):
+    done, objects = render(tools, *EXTERNAL)
+    assert {component(obj) for obj in objects}.isdisjoint({"kafka", "mysql", "influxdb", "keystone", "memcached"})
+    assert not re.search(r"rel-monasca-(kafka|mysql|influxdb|keystone|memcached)(?![\w-])", done.stdout)
+    env = {(obj["metadata"]["name"], c["name"], e["name"]): e.get("value")
+           for obj, c in containers(objects) for e in c.get("env", [])}
+    api = {name: value for (owner, cname, name), value in env.items() if cname == "api"}
+    assert api["KAFKA_URI"] == "kafka.example:9092" and api["MYSQL_HOST"] == "db.example"
+    assert api["MYSQL_PORT"] == "3307" and api["INFLUX_HOST"] == "influx.example"
+    assert api["KEYSTONE_AUTH_URI"] == "https://keystone.example:5000"
+    assert api["MEMCACHED_URI"] == "cache.example:11211"
+    assert all(ref["secretKeyRef"]["name"] == "my-passwords"
+               for _, c in containers(objects) for e in c.get("env", []) if (ref := e.get("valueFrom", {})).get("secretKeyRef"))
+    assert not any(obj["kind"] == "Secret" for obj in objects)
+
+
+def test_passwords_only_in_the_secret(tools):
+    done, objects = render(tools)
+    secret = next(obj for obj in objects if obj["kind"] == "Secret")
+    passwords = {key: base64.b64decode(value).decode() for key, value in secret["data"].items()}
+    assert set(passwords) == {line.split("=")[0] for line in
+                              (ROOT / "deploy/compose/monasca.env.example").read_text().splitlines()
+                              if line.endswith("=generate")}
+    assert len(set(passwords.values())) == len(passwords) and all(len(p) == 32 for p in passwords.values())
+    others = yaml.safe_dump_all([obj for obj in objects if obj["kind"] != "Secret"])
+    assert not [key for key, password in passwords.items() if password in others]
+    # a password variable is always a reference, never a value
+    literal = [(obj["metadata"]["name"], e["name"]) for obj, c in containers(objects) for e in c.get("env", [])
+               if "PASSWORD" in e["name"] and "valueFrom" not in e]
+    assert literal == []
+
+
+def test_every_container_runs_unprivileged(tools):
+    _, objects = render(tools, *SCENARIOS["ingress-nodeport-no-persistence"])
+    for obj, spec in pod_specs(objects):
+        assert spec["securityContext"]["runAsNonRoot"] is True and spec["securityContext"]["runAsUser"] == 42400
+    checked = list(containers(objects))
+    assert len(checked) >= 17
+    for obj, container in checked:
+        security = container["securityContext"]
+        assert security["allowPrivilegeEscalation"] is False, container["name"]
+        assert security["capabilities"]["drop"] == ["ALL"], container["name"]
+        assert security["runAsNonRoot"] is True and security["runAsUser"] == 42400, container["name"]
+    # compose's read-only roots, with their tmpfs
+    read_only = {c["name"] for _, c in checked if c["securityContext"]["readOnlyRootFilesystem"]}
+    assert {"keystone", "memcached", "thresh"} <= read_only
+
+
+def test_services_are_probed_with_their_own_health_check(tools):
+    _, objects = render(tools)
+    services = [(obj, c) for obj, spec in pod_specs(objects) if obj["kind"] in ("Deployment", "StatefulSet", "DaemonSet")
+                for c in spec["containers"]]
+    assert len(services) == 13
+    for obj, container in services:
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            assert container[probe]["exec"]["command"] == ["monasca-health"], (container["name"], probe)
+
+
+def test_images_default_to_the_app_version(tools):
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert APP_VERSION == project
+    _, objects = render(tools)
+    images = {c["image"] for _, c in containers(objects)}
+    assert images and all(re.fullmatch(rf"monasca/[a-z-]+:{re.escape(APP_VERSION)}", i) for i in images), images
+    _, objects = render(tools, "api.image.tag=9.9.9", "imageRegistry=reg.example", "api.image.pullPolicy=Always")
+    api = next(c for obj, c in containers(objects) if c["name"] == "api")
+    assert api["image"] == "reg.example/monasca/api:9.9.9" and api["imagePullPolicy"] == "Always"
+
+
+@pytest.mark.parametrize("sets, message", [
+    (["kafka.replicas=3"], "kafka.replicas must be 1"),
+    (["mysql.enabled=false", "mysql.external.host=db"], "secrets.existingSecret"),
+    (["kafka.enabled=false"], "kafka.external.uri"),
+    (["keystone.enabled=false", "secrets.existingSecret=s"], "keystone.external.url"),
+])
+def test_values_that_cannot_work_are_refused_with_the_way_out(tools, sets, message):
+    done, _ = render(tools, *sets, check=False)
+    assert done.returncode != 0 and message in done.stderr
+
+
+def test_the_helm_test_hook_runs_the_smoke_checks_from_monasca_client(tools):
+    _, objects = render(tools)
+    pod = next(obj for obj in objects if obj["kind"] == "Pod")
+    assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
+    container = pod["spec"]["containers"][0]
+    assert container["image"] == f"monasca/client:{APP_VERSION}"
+    script = container["args"][2]
+    assert script == (CHART / "files" / "smoke.py").read_text()
+    compile(script, "smoke.py", "exec")
+    for call in ("get_token", "metrics.create", "list_measurements"):
+        assert call in script
+    env = {e["name"]: e for e in container["env"]}
+    assert env["MONASCA_API_URL"]["value"] == "http://rel-monasca-api:8070/v2.0"
+    assert env["OS_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "MONASCA_USER_PASSWORD"
+
+
+def test_jobs_get_a_new_name_per_revision_and_wait_for_their_service(tools):
+    _, objects = render(tools)
+    jobs = {component(obj): obj for obj in objects if obj["kind"] == "Job"}
+    assert jobs["kafka-init"]["metadata"]["name"] == "rel-monasca-kafka-init-1"
+    upgrade = jobs["mon-db-upgrade"]["spec"]["template"]["spec"]
+    assert upgrade["initContainers"][0]["command"][0] == "monasca-wait"
+    connection = next(e["value"] for e in upgrade["containers"][0]["env"] if e["name"] == "OS_DATABASE__CONNECTION")
+    assert connection == "mysql+pymysql://monapi:$(MYSQL_PASSWORD)@rel-monasca-mysql:3306/mon"
+
+
+def test_helm_runs_without_network():
+    """The namespace the chart tests run in really has no route out."""
+    probe = "import socket; socket.create_connection(('1.1.1.1', 443), timeout=3)"
+    done = offline("python3", "-c", probe, check=False)
+    assert done.returncode != 0 and "Network is unreachable" in done.stderr
+
+
+# --- the README documents every value ---------------------------------------------
+
+def leaves(values, prefix=""):
+    """Every value path with its default; an empty map or list is a value of its own."""
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            yield from leaves(value, path + ".")
+        else:
+            yield path, value
+
+
+def shown(value):
+    """A default as the README writes it."""
+    return value if isinstance(value, str) and value else json.dumps(value)
+
+
+def documented(readme: str) -> dict:
+    return dict(re.findall(r"^\| `([^`]+)` \| `([^`]*)` \|", readme, re.MULTILINE))
+
+
+def readme_problems(values: dict, readme: str) -> list[str]:
+    """What the README gets wrong about values.yaml: missing, stale or other defaults."""
+    expected, table = dict(leaves(values)), documented(readme)
+    return ([f"{path}: not in README.md (default {shown(value)})" for path, value in expected.items()
+             if path not in table] +
+            [f"{path}: in README.md but not in values.yaml" for path in table if path not in expected] +
+            [f"{path}: README.md says {table[path]}, values.yaml {shown(value)}" for path, value in expected.items()
+             if path in table and table[path] != shown(value)])
+
+
+def test_readme_lists_every_value_with_its_default():
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    assert readme_problems(values, (CHART / "README.md").read_text()) == []
+
+
+def test_readme_check_fires_on_a_missing_stale_or_wrong_value():
+    values = {"api": {"replicas": 1, "env": {}}, "fullnameOverride": ""}
+    readme = "| `api.replicas` | `2` | pods |\n| `api.gone` | `1` | x |\n| `fullnameOverride` | `\"\"` | name |\n"
+    assert readme_problems(values, readme) == [
+        "api.env: not in README.md (default {})", "api.gone: in README.md but not in values.yaml",
+        "api.replicas: README.md says 2, values.yaml 1"]
