@@ -57,7 +57,7 @@ def stack(images):
         docker("run", "-d", "--name", name, "--network", network, "--health-interval", "2s", *READ_ONLY,
                "--health-start-period", "120s", "-v", f"{volume}:/var/lib/monasca/keystone",
                "-p", "127.0.0.1::5000", *env_args(dict(PASSWORDS, **SERVICE_PASSWORDS, **extra)), IMAGE)
-        wait_healthy(name)
+        wait_healthy(name, timeout=180)      # its start period is 120 s: db_sync and bootstrap on a busy host
         port = docker("port", name, "5000").stdout.splitlines()[0].rsplit(":", 1)[1]
         return name, f"http://127.0.0.1:{port}/v3"
 
