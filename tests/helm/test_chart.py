@@ -96,12 +96,19 @@ def test_default_release_has_every_component(tools):
         assert ("Job", name) in kinds
     agent = next(spec for obj, spec in pod_specs(objects) if obj["kind"] == "DaemonSet")
     assert [c["name"] for c in agent["containers"]] == ["forwarder", "collector", "statsd"]
+    # only what authenticates to the API gets the agent's password
+    assert [c["name"] for c in agent["containers"] if "OS_PASSWORD" in {e["name"] for e in c["env"]}] == \
+        ["forwarder", "collector"]
 
 
 @pytest.mark.parametrize("name", SWITCHES)
 def test_a_disabled_component_leaves_no_object(tools, name):
-    _, objects = render(tools, f"{SWITCHES[name]}=false", *ADDRESSES)
+    done, objects = render(tools, f"{SWITCHES[name]}=false", *ADDRESSES)
     assert [obj["metadata"]["name"] for obj in objects if component(obj) == name] == []
+    # and nothing else points at it (the API stays named in Keystone's catalog and the agent's URL)
+    service = {"agent": "statsd"}.get(name, name)
+    if name not in ("api", "mon-db-upgrade", "influxdb-init", "kafka-init"):
+        assert not re.search(rf"rel-monasca-{service}(?![\w-])", done.stdout)
 
 
 def test_external_infrastructure_is_used_and_not_deployed(tools):
