@@ -107,6 +107,25 @@ def raw_request(address, head, body_parts, timeout=20):
     return status, text, time.monotonic() - started
 
 
+def assert_refused_unread(address, path, token, limit):
+    """A body past `limit` gets 413 at once, announced by Content-Length or sent chunked."""
+    head = (f"POST {path} HTTP/1.1\r\nHost: {address}\r\nX-Auth-Token: {token}\r\n"
+            "Content-Type: application/json\r\n")
+    # 100 MB announced, none sent: an answer at once shows nothing waited for the body.
+    status, text, seconds = raw_request(address, head + "Content-Length: 104857600\r\n\r\n", [])
+    assert status == 413 and f"larger than {limit} bytes (MAX_BODY_SIZE)" in text, text
+    assert seconds < 5
+    # Chunked: a 100 MB chunk announced, 1 KiB past the limit sent, and
+    # refused at once. (gunicorn decodes chunked bodies in 1 KiB reads, so
+    # the filter's read of limit + 1 bytes returns once that much is in;
+    # sending much more than the server reads would make its close a TCP
+    # reset, which can discard the answer before it is read.)
+    status, text, seconds = raw_request(address, head + "Transfer-Encoding: chunked\r\n\r\n",
+                                        [b"%x\r\n" % 104857600 + b"x" * (limit + 1024)])
+    assert status == 413 and "MAX_BODY_SIZE" in text, text
+    assert seconds < 5
+
+
 # Reads a topic from its beginning to its end offsets at the start: every
 # message that was on it, with no idle timeout to guess.
 READ_TOPIC = """
