@@ -83,12 +83,17 @@ producer.flush()
 """
 
 
-def stored_points(deps, name):
+def influx_count(deps, query):
+    """The count a `SELECT count(...)` query finds in database mon (0 when there is no series)."""
     result = docker("exec", deps["influxdb"], "influx", "-username", "admin",
                     "-password", PASSWORDS["INFLUXDB_ADMIN_PASSWORD"], "-database", "mon", "-format", "json",
-                    "-execute", f'SELECT count(value) FROM "{name}"')
+                    "-execute", query)
     series = json.loads(result.stdout).get("results", [{}])[0].get("series", [])
     return series[0]["values"][0][1] if series else 0
+
+
+def stored_points(deps, name):
+    return influx_count(deps, f'SELECT count(value) FROM "{name}"')
 
 
 def consumer_has_partitions(deps):
@@ -179,11 +184,7 @@ def transition_message(alarm_id, timestamp):
 
 
 def stored_transitions(deps, alarm_id):
-    result = docker("exec", deps["influxdb"], "influx", "-username", "admin",
-                    "-password", PASSWORDS["INFLUXDB_ADMIN_PASSWORD"], "-database", "mon", "-format", "json",
-                    "-execute", f"SELECT count(new_state) FROM alarm_state_history WHERE alarm_id = '{alarm_id}'")
-    series = json.loads(result.stdout).get("results", [{}])[0].get("series", [])
-    return series[0]["values"][0][1] if series else 0
+    return influx_count(deps, f"SELECT count(new_state) FROM alarm_state_history WHERE alarm_id = '{alarm_id}'")
 
 
 def start_persister(deps, *args, env=()):
