@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import __version__, catalog, engine, sources
 from .errors import UserError
-from .labels import INPUTS_LABEL, PROJECT_URL, BuildFacts, inputs_digest, oci_labels, versions_record
+from .labels import INPUTS_LABEL, OCI, BuildFacts, inputs_digest, oci_labels, source_url, versions_record
 from .progress import Progress
 from .tags import TAG_GRAMMAR
 
@@ -113,7 +113,7 @@ def build(options: Options, progress: Progress | None = None) -> list[Outcome]:
     logs = root / "build" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     setting = Setting(root, images, options, find_ca_bundle(options.ca_bundle), project_revision(root),
-                      _git(root, "remote", "get-url", "origin") or PROJECT_URL, logs)
+                      source_url(_git(root, "remote", "get-url", "origin")), logs)
 
     outcomes: dict[str, Outcome] = {}
     # --verbose streams docker's output to the terminal: no status line between it.
@@ -167,7 +167,8 @@ def _build_one(image: catalog.Image, setting: Setting, show: Progress) -> Outcom
                 return Outcome(image.ref, "up to date", time.monotonic() - started)
             show.started(image.ref)
             facts = BuildFacts(version=__version__, revision=setting.revision, created=now_rfc3339(),
-                               source=setting.source, base_name=parent_ref, base_digest=parent_id)
+                               source=setting.source, base_name=parent_ref, base_digest=parent_id,
+                               component_version=_component_version(image, setting))
             with _log(setting.logs / f"{image.name}.log", options.verbose) as log:
                 if image.recipe == "rootfs":
                     _build_rootfs(image, context, facts, inputs, log)
@@ -185,6 +186,23 @@ def _build_one(image: catalog.Image, setting: Setting, show: Progress) -> Outcom
     outcome = Outcome(image.ref, "built", time.monotonic() - started)
     show.finished(image.ref, f"built in {outcome.seconds:.1f}s")
     return outcome
+
+
+def _component_version(image: catalog.Image, setting: Setting) -> str:
+    """The release of the software the image packages, for its version label.
+
+    An image with a component: the PyPI release it is built from ("" for a
+    git or local build, which no release names). One without: its nearest
+    component ancestor's, as that image says (agent-collector packages
+    agent-base's monasca-agent); none: "".
+    """
+    if image.component:
+        source = setting.options.source_for(image)
+        return source.version if source.kind == "pypi" else ""
+    for name in catalog.ancestors(setting.images, image.name):
+        if setting.images[name].component:
+            return engine.image_labels(setting.images[name].ref).get(OCI + "version", "")
+    return ""
 
 
 def _parent(image, images, base_image):
