@@ -17,7 +17,8 @@ KEYSTONE_HOLDS_ADMIN = {"keystone"}     # the only service given the admin passw
 # environment, statsd's agent.yaml has no Keystone login.
 RENDER_SECRETS = {"api", "log-api", "keystone", "notification", "persister",
                   "agent-forwarder", "agent-collector"}
-READ_ONLY = {"mailsink", "keystone", "memcached", "thresh"}     # services with a read-only root filesystem
+READ_ONLY = {"mailsink", "keystone", "memcached", "thresh", "api", "log-api", "persister",     # read-only root filesystems
+             "notification", "kafka", "influxdb", "mysql"}
 
 
 def containers():
