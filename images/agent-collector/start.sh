@@ -15,7 +15,8 @@ if [ -z "${PROCESS_FS_PATH:-}" ] && [ -r /rootfs/proc/stat ]; then
 fi
 
 # A fresh conf.d each start: a check switched off since the last start
-# must not linger.
+# must not linger. (It is in /run/monasca through a link: a new tmpfs has none.)
+mkdir -p "$(readlink -m "$CONF_D")"
 find "$CONF_D" -mindepth 1 -delete
 templer -t -f \
     -c /etc/monasca/agent-base/templates/defaults.yml -c /etc/monasca/templates/defaults.yml \

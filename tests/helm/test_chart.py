@@ -156,8 +156,13 @@ def test_every_container_runs_unprivileged(tools):
         assert security["runAsNonRoot"] is True and security["runAsUser"] == 42400, container["name"]
     # compose's read-only roots, with their tmpfs
     read_only = {c["name"] for _, c in checked if c["securityContext"]["readOnlyRootFilesystem"]}
-    assert {"keystone", "memcached", "thresh", "api", "log-api", "persister", "notification",
-            "kafka", "influxdb", "mysql"} <= read_only
+    rendering = {"keystone", "memcached", "thresh", "api", "log-api", "persister", "notification",
+                 "kafka", "influxdb", "mysql", "forwarder", "collector", "statsd"}
+    assert rendering <= read_only
+    for _, container in checked:
+        if container["name"] in rendering:
+            mounts = {m["mountPath"] for m in container.get("volumeMounts", [])}
+            assert {"/run/monasca", "/tmp"} <= mounts, container["name"]
 
 
 def test_services_are_probed_with_their_own_health_check(tools):

@@ -137,6 +137,8 @@ def test_collector_feeds_a_forwarder_with_typed_switches(agent_images, container
                           "--network", net)
     output = wait_for_log(collector, "start.sh: checks:")
     assert "start.sh: checks: cpu disk load memory prometheus\n" in output
+    # monasca-wait speaks after start.sh's line: wait for it rather than race it
+    output = wait_for_log(collector, "monasca-wait: up:")
     assert "monasca-wait: up: http://agent-forwarder:17123/intake#status=405" in output
     wait_for_log(collector, "Finished run #1")
     assert health(collector).returncode == 0
