@@ -213,6 +213,29 @@ def test_the_helm_test_hook_runs_the_smoke_checks_from_monasca_client(tools):
     assert env["OS_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "MONASCA_USER_PASSWORD"
 
 
+def test_catalog_public_urls_are_the_values_and_internal_ones_the_services(tools):
+    """Components take the internal endpoints (the Services); clients outside the
+    cluster the public ones, and a 401 sends them to the public Keystone."""
+    def env_of(objects):
+        return {(c["name"], e["name"]): e.get("value") for _, c in containers(objects) for e in c.get("env", [])}
+    env = env_of(render(tools, "keystone.publicUrl=https://id.example/", "api.publicUrl=https://mon.example/v2.0",
+                        "logApi.publicUrl=https://logs.example/v2.0")[1])
+    assert env["keystone", "KEYSTONE_PUBLIC_URL"] == "https://id.example"
+    assert env["keystone", "KEYSTONE_INTERNAL_URL"] == env["keystone", "KEYSTONE_ADMIN_URL"] == \
+        "http://rel-monasca-keystone:5000"
+    assert env["keystone", "MONASCA_API_PUBLIC_URL"] == "https://mon.example/v2.0"
+    assert env["keystone", "MONASCA_API_URL"] == "http://rel-monasca-api:8070/v2.0"
+    assert env["keystone", "MONASCA_LOG_API_PUBLIC_URL"] == "https://logs.example/v2.0"
+    assert env["keystone", "MONASCA_LOG_API_URL"] == "http://rel-monasca-log-api:5607/v2.0"
+    assert env["api", "KEYSTONE_AUTH_URI"] == env["log-api", "KEYSTONE_AUTH_URI"] == "https://id.example"
+    assert env["api", "KEYSTONE_IDENTITY_URI"] == "http://rel-monasca-keystone:5000"
+
+    defaults = env_of(render(tools)[1])       # empty public URLs: the Services, for every interface
+    assert defaults["keystone", "KEYSTONE_PUBLIC_URL"] == "http://rel-monasca-keystone:5000"
+    assert defaults["keystone", "MONASCA_API_PUBLIC_URL"] == defaults["keystone", "MONASCA_LOG_API_PUBLIC_URL"] == ""
+    assert defaults["api", "KEYSTONE_AUTH_URI"] == "http://rel-monasca-keystone:5000"
+
+
 def test_jobs_get_a_new_name_per_revision_and_wait_for_their_service(tools):
     _, objects = render(tools)
     jobs = {component(obj): obj for obj in objects if obj["kind"] == "Job"}

@@ -129,6 +129,13 @@ livenessProbe:
 {{- else -}}{{ required "keystone.enabled=false needs keystone.external.url" .Values.keystone.external.url | trimSuffix "/" }}{{- end -}}
 {{- end -}}
 
+{{/* Keystone as clients outside the cluster reach it: its catalog's public
+identity endpoint, and where a 401 of the APIs sends them. */}}
+{{- define "monasca.keystonePublicUrl" -}}
+{{- if .Values.keystone.enabled -}}{{ .Values.keystone.publicUrl | default (include "monasca.keystoneUrl" .) | trimSuffix "/" }}
+{{- else -}}{{ include "monasca.keystoneUrl" . }}{{- end -}}
+{{- end -}}
+
 {{- define "monasca.memcachedUri" -}}
 {{- if .Values.memcached.enabled -}}{{ include "monasca.fullname" . }}-memcached:11211
 {{- else -}}{{ .Values.memcached.external.uri }}{{- end -}}
