@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import __version__, catalog, engine, sources
+from . import __version__, catalog, engine, git, sources
 from .errors import UserError
 from .labels import INPUTS_LABEL, OCI, BuildFacts, inputs_digest, oci_labels, source_url, versions_record
 from .progress import Progress
@@ -70,18 +70,15 @@ def find_ca_bundle(explicit: Path | None = None) -> Path:
                     "(HTTPS downloads inside builds need one)")
 
 
-def _git(root: Path, *args: str) -> str:
-    result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
-    return result.stdout.strip() if result.returncode == 0 else ""
-
-
 def project_revision(root: Path) -> str:
-    sha = _git(root, "rev-parse", "HEAD") or "unknown"
-    return sha + "-dirty" if _git(root, "status", "--porcelain") else sha
+    try:
+        return git.revision(root)
+    except UserError:
+        return "unknown"            # a copy of the project that is not a checkout
 
 
 def git_tags(root: Path) -> list[str]:
-    return _git(root, "tag", "--list").split()
+    return git.git("tag", "--list", cwd=root, default="").split()
 
 
 def now_rfc3339() -> str:
@@ -113,7 +110,7 @@ def build(options: Options, progress: Progress | None = None) -> list[Outcome]:
     logs = root / "build" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     setting = Setting(root, images, options, find_ca_bundle(options.ca_bundle), project_revision(root),
-                      source_url(_git(root, "remote", "get-url", "origin")), logs)
+                      source_url(git.git("remote", "get-url", "origin", cwd=root, default="")), logs)
 
     outcomes: dict[str, Outcome] = {}
     # --verbose streams docker's output to the terminal: no status line between it.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import build as builder
 from . import catalog, engine, plan, publish, tags
-from .errors import UserError
+from .git import git
 
 SUMMARY = Path("build") / "ci-summary.json"
 
@@ -30,30 +30,19 @@ class Request:
     jobs: int = 2
 
 
-def _git(root: Path, *args: str) -> list[str]:
-    result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise UserError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
-    return result.stdout.split()
-
-
 def default_base(root: Path) -> str:
     """What a change is compared with: the merge base with origin/main, else the parent commit."""
     for candidate in ("origin/main", "origin/master"):
-        try:
-            return _git(root, "merge-base", "HEAD", candidate)[0]
-        except (UserError, IndexError):
-            continue
-    try:
-        return _git(root, "rev-parse", "--verify", "--quiet", "HEAD~1")[0]
-    except (UserError, IndexError):
-        return _git(root, "hash-object", "-t", "tree", "/dev/null")[0]   # the empty tree: all is new
+        if base := git("merge-base", "HEAD", candidate, cwd=root, default=""):
+            return base
+    return (git("rev-parse", "--verify", "--quiet", "HEAD~1", cwd=root, default="")
+            or git("hash-object", "-t", "tree", "/dev/null", cwd=root))   # the empty tree: all is new
 
 
 def changed_paths(root: Path, base: str) -> list[str]:
     """Paths changed since base: committed, staged, unstaged and untracked (the change as it is)."""
-    return sorted(set(_git(root, "diff", "--name-only", base)) |
-                  set(_git(root, "ls-files", "--others", "--exclude-standard")))
+    return sorted(set(git("diff", "--name-only", base, cwd=root).split()) |
+                  set(git("ls-files", "--others", "--exclude-standard", cwd=root).split()))
 
 
 def make_plan(root: Path, request: Request) -> dict:

@@ -24,6 +24,7 @@ from packaging.utils import canonicalize_name
 
 from .catalog import Image
 from .errors import UserError
+from .git import git, revision
 
 PYPI_URL = "https://pypi.org/project/{}/"
 
@@ -91,7 +92,7 @@ def prepare(image: Image, source: Source, root: Path, dest: Path) -> dict[str, s
     facts = {"component": image.component, "component_source": PYPI_URL.format(image.component)}
     if source.kind == "git":
         facts.update(component_source=source.repo, component_ref=source.ref,
-                     component_sha=fetch_git(source.repo, source.ref, dest / "component"))
+                     component_sha=fetchgit(source.repo, source.ref, dest / "component"))
     elif source.kind == "local":
         facts.update(component_source=f"local checkout {source.path}",
                      component_sha=copy_checkout(source.path, dest / "component"))
@@ -117,33 +118,26 @@ def check_release(image: Image, source: Source) -> None:
                         f"pick a released version or build from git with --ref")
 
 
-def _git(*args: str, cwd: Path | None = None) -> str:
-    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise UserError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
-    return result.stdout.strip()
-
-
-def fetch_git(repo: str, ref: str, dest: Path) -> str:
+def fetchgit(repo: str, ref: str, dest: Path) -> str:
     """Check out repo at ref (branch, tag, sha or change ref) into dest; return the sha.
 
     The clone keeps tags and history so that pbr can compute the version.
     """
     try:
-        _git("clone", "--quiet", "--no-checkout", repo, str(dest))
+        git("clone", "--quiet", "--no-checkout", repo, str(dest))
     except UserError as exc:
         raise UserError(f"cannot clone {repo}: {exc}") from None
     try:
-        _git("fetch", "--quiet", "origin", ref, cwd=dest)
+        git("fetch", "--quiet", "origin", ref, cwd=dest)
         commit = "FETCH_HEAD"
     except UserError:
         # A server may refuse to serve a bare sha; the clone may hold it already.
         commit = ref
-        if subprocess.run(["git", "cat-file", "-e", f"{ref}^{{commit}}"], cwd=dest).returncode != 0:
+        if git("cat-file", "-e", f"{ref}^{{commit}}", cwd=dest, default=None) is None:
             raise UserError(f"ref {ref!r} does not exist in {repo}: give a branch, tag, "
                             f"full sha or refs/changes/NN/NNNNN/P that the server has") from None
-    _git("checkout", "--quiet", "--detach", commit, cwd=dest)
-    return _git("rev-parse", "HEAD", cwd=dest)
+    git("checkout", "--quiet", "--detach", commit, cwd=dest)
+    return git("rev-parse", "HEAD", cwd=dest)
 
 
 def copy_checkout(path: Path, dest: Path) -> str:
@@ -152,5 +146,4 @@ def copy_checkout(path: Path, dest: Path) -> str:
         raise UserError(f"--local {path} is not a git checkout (no .git)")
     shutil.copytree(path, dest, symlinks=True,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".tox", "*.egg-info"))
-    sha = _git("rev-parse", "HEAD", cwd=path)
-    return sha + "-dirty" if _git("status", "--porcelain", cwd=path) else sha
+    return revision(path)
