@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -66,7 +67,7 @@ def run(request: Request) -> int:
         outcomes = builder.build(builder.Options(names=the_plan["build"], jobs=request.jobs))
         summary["images"] = [_describe(outcome) for outcome in outcomes]
     broken = [item["image"] for item in summary["images"] if item["status"] in ("failed", "skipped")]
-    status = 1 if broken else _test(request, summary)
+    status = 1 if broken else _test(request, summary, the_plan["changed"])
     if status == 0 and the_plan["tags"]:
         summary["pushed"] = _publish(root, request, the_plan)
     _write(root, summary)
@@ -82,9 +83,15 @@ def _describe(outcome: builder.Outcome) -> dict:
             "error": outcome.error or None}
 
 
-def _test(request: Request, summary: dict) -> int:
-    """Run the test suite; pytest's 'no tests collected' (5) is a failure."""
-    code = subprocess.run(list(request.test_command)).returncode
+def _test(request: Request, summary: dict, changed: list[str] | None) -> int:
+    """Run the test suite; pytest's 'no tests collected' (5) is a failure.
+
+    A change's paths go to the tests in MONASCA_CHANGED: heavy suites run only
+    when the change touches what they test (tests/conftest.py)."""
+    env = dict(os.environ)
+    if changed is not None:
+        env["MONASCA_CHANGED"] = "\n".join(changed)
+    code = subprocess.run(list(request.test_command), env=env).returncode
     summary["tests"] = {"command": " ".join(request.test_command), "exit": code}
     if code == 5:
         print("ci: the test command collected no tests; that is a failure", file=sys.stderr)
