@@ -22,6 +22,10 @@ ROOT = Path(__file__).resolve().parents[2]
 CLI = str(Path(sys.executable).parent / "monasca-docker")
 ENGINES = tomllib.loads((ROOT / "engines.toml").read_text())["engines"]
 DIND = sorted(suite for suite, engine in ENGINES.items() if engine["mode"] == "dind")
+# Every image from an empty cache on each engine: when anything a build uses changed.
+pytestmark = pytest.mark.heavy("images/", "locks/", "engines.toml", "scripts/", "deploy/compose/", "tests/engines/",
+                               *(f"src/monasca_docker/{m}.py" for m in ("build", "engine", "catalog", "sources",
+                                                                         "labels", "stack", "git")))
 
 
 def test_three_engines_are_supported():

@@ -89,3 +89,16 @@ def test_passing_tests_finish_the_change_without_publishing(clone):
     summary = json.loads((clone / "build" / "ci-summary.json").read_text())
     assert summary["tests"]["exit"] == 0
     assert summary["images"] == [] and summary["pushed"] == []
+
+
+@pytest.mark.parametrize("edited, outcome", [("docs/usage.md", "1 passed"), ("README.md", "1 skipped")])
+def test_a_heavy_test_runs_only_when_the_change_touches_what_it_tests(clone, edited, outcome):
+    probe = clone / "tests" / "heavy_probe"
+    probe.mkdir()
+    (probe / "test_probe.py").write_text('import pytest\n\n\n@pytest.mark.heavy("docs/")\n'
+                                         'def test_probe():\n    pass\n')
+    (clone / edited).open("a").write("a reviewed change\n")
+    result = ci(clone, "--event", "change", "--base", "HEAD",
+                "--test-command", f"{sys.executable} -m pytest -q -rs -p no:cacheprovider {probe}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert outcome in result.stdout, result.stdout
