@@ -18,7 +18,8 @@ KEYSTONE_HOLDS_ADMIN = {"keystone"}     # the only service given the admin passw
 RENDER_SECRETS = {"api", "log-api", "keystone", "notification", "persister",
                   "agent-forwarder", "agent-collector"}
 READ_ONLY = {"mailsink", "keystone", "memcached", "thresh", "api", "log-api", "persister",     # read-only root filesystems
-             "notification", "kafka", "influxdb", "mysql", "agent-forwarder", "agent-collector", "statsd"}
+             "notification", "kafka", "influxdb", "mysql", "agent-forwarder", "agent-collector", "statsd",
+             "opensearch"}
 
 
 def containers():
