@@ -16,7 +16,8 @@ INFLUX_PASSWORDS = {"INFLUXDB_ADMIN_PASSWORD": "admin-pw", "API_PASSWORD": "infl
 KEYSTONE_PASSWORDS = {"KEYSTONE_DB_PASSWORD": MYSQL_PASSWORDS["KEYSTONE_DB_PASSWORD"],
                       "KEYSTONE_ADMIN_PASSWORD": "ks-admin-pw", "MONASCA_USER_PASSWORD": "mini-mon-pw",
                       "MONASCA_AGENT_PASSWORD": "agent-pw", "MONASCA_READ_ONLY_PASSWORD": "ro-pw",
-                      "MONASCA_API_SERVICE_PASSWORD": "api-svc-pw", "MONASCA_LOG_API_SERVICE_PASSWORD": "log-svc-pw"}
+                      "MONASCA_API_SERVICE_PASSWORD": "api-svc-pw", "MONASCA_LOG_API_SERVICE_PASSWORD": "log-svc-pw",
+                      "MONASCA_LOG_SEARCH_SERVICE_PASSWORD": "search-svc-pw"}
 
 
 def env_args(env):
