@@ -97,14 +97,15 @@ class Setting:
     logs: Path
 
 
-def build(options: Options, progress: Progress | None = None) -> list[Outcome]:
+def build(options: Options, progress: Progress | None = None,
+          images: dict[str, catalog.Image] | None = None) -> list[Outcome]:
     """Build the plan level by level, independent images of a level in parallel.
 
     An image whose build fails is reported with its error; its descendants
     are skipped; the others go on. The caller decides what a failure means.
     """
     root = catalog.project_root()
-    images = catalog.load(root)
+    images = images or catalog.load(root)       # the caller's, when it read the catalog already
     plan = _plan(images, options)
     engine.require_engine()
     logs = root / "build" / "logs"

@@ -46,30 +46,27 @@ def changed_paths(root: Path, base: str) -> list[str]:
                   set(git("ls-files", "--others", "--exclude-standard", cwd=root).split()))
 
 
-def make_plan(root: Path, request: Request) -> dict:
-    images = catalog.load(root)
-    publication = tags.tags_for(request.event)          # refuses an unmappable event early
+def make_plan(root: Path, images: dict[str, catalog.Image], request: Request) -> plan.Plan:
     changed = changed_paths(root, request.base or default_base(root)) \
         if request.event.kind == "change" else None
-    return {"event": request.event.kind, "ref": request.event.ref, "changed": changed,
-            "build": plan.for_event(images, request.event.kind, changed),
-            "tags": list(publication.tags), "promote": publication.promote}
+    return plan.for_event(images, request.event, changed)
 
 
 def run(request: Request) -> int:
     root = catalog.project_root()
-    the_plan = make_plan(root, request)
+    images = catalog.load(root)
+    the_plan = make_plan(root, images, request)
     if request.dry_run:
-        print(json.dumps(the_plan, indent=2))
+        print(json.dumps(the_plan.as_json(), indent=2))
         return 0
-    summary = {"plan": the_plan, "images": [], "tests": None, "pushed": []}
-    if the_plan["build"]:
-        outcomes = builder.build(builder.Options(names=the_plan["build"], jobs=request.jobs))
-        summary["images"] = [_describe(outcome) for outcome in outcomes]
+    summary = {"plan": the_plan.as_json(), "images": [], "tests": None, "pushed": []}
+    if the_plan.images:
+        options = builder.Options(names=[image.name for image in the_plan.images], jobs=request.jobs)
+        summary["images"] = [_describe(outcome) for outcome in builder.build(options, images=images)]
     broken = [item["image"] for item in summary["images"] if item["status"] in ("failed", "skipped")]
-    status = 1 if broken else _test(request, summary, the_plan["changed"])
-    if status == 0 and the_plan["tags"]:
-        summary["pushed"] = _publish(root, request, the_plan)
+    status = 1 if broken else _test(request, summary, the_plan.changed)
+    if status == 0 and the_plan.publication.publishes:
+        summary["pushed"] = _publish(request, the_plan)
     _write(root, summary)
     if broken:
         print(f"ci: not built: {', '.join(broken)}; see {SUMMARY}", file=sys.stderr)
@@ -83,7 +80,7 @@ def _describe(outcome: builder.Outcome) -> dict:
             "error": outcome.error or None}
 
 
-def _test(request: Request, summary: dict, changed: list[str] | None) -> int:
+def _test(request: Request, summary: dict, changed: tuple[str, ...] | None) -> int:
     """Run the test suite; pytest's 'no tests collected' (5) is a failure.
 
     A change's paths go to the tests in MONASCA_CHANGED: heavy suites run only
@@ -99,11 +96,9 @@ def _test(request: Request, summary: dict, changed: list[str] | None) -> int:
     return 0 if code == 0 else 1
 
 
-def _publish(root: Path, request: Request, the_plan: dict) -> list[dict]:
-    images = catalog.load(root)
-    chosen = [images[name] for name in the_plan["build"] if images[name].recipe == "dockerfile"]
-    publication = tags.Publication(tuple(the_plan["tags"]), the_plan["promote"])
-    done = publish.carry_out(chosen, publication, request.source,
+def _publish(request: Request, the_plan: plan.Plan) -> list[dict]:
+    chosen = [image for image in the_plan.images if image.recipe == "dockerfile"]
+    done = publish.carry_out(chosen, the_plan.publication, request.source,
                              target_registry=request.registry, namespace=request.namespace)
     return [dataclasses.asdict(item) for item in done]
 

@@ -1,4 +1,5 @@
-"""Which images an event rebuilds. Pure: a function of the catalog and changed paths.
+"""What a CI event does: which images it rebuilds and how they are published.
+Pure: a function of the catalog, the event and the changed paths.
 
 A change rebuilds the images whose folder or lock changed, and every image
 below them (a change to monasca-base rebuilds its children). A change to
@@ -7,9 +8,11 @@ Merges, tags, releases and periodic runs rebuild everything.
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import PurePosixPath
 
 from .catalog import Image, ancestors, build_order
+from .tags import Event, Publication, tags_for
 
 
 def directly_changed(images: dict[str, Image], changed: list[str]) -> set[str]:
@@ -36,7 +39,28 @@ def affected(images: dict[str, Image], changed: list[str]) -> list[str]:
     return [image.name for image in build_order(images, hit)] if hit else []
 
 
-def for_event(images: dict[str, Image], event: str, changed: list[str] | None) -> list[str]:
-    if event == "change":
-        return affected(images, changed or [])
-    return [image.name for image in build_order(images)]
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What one CI event does: these images, parents first, published so."""
+    event: Event
+    changed: tuple[str, ...] | None          # a change's paths; None for the other events
+    images: tuple[Image, ...]
+    publication: Publication
+
+    def as_json(self) -> dict:
+        return {"event": self.event.kind, "ref": self.event.ref,
+                "changed": None if self.changed is None else list(self.changed),
+                "build": [image.name for image in self.images],
+                "tags": list(self.publication.tags), "promote": self.publication.promote}
+
+
+def for_event(images: dict[str, Image], event: Event, changed: list[str] | None = None) -> Plan:
+    """The plan of an event; a change rebuilds what its paths touch. An
+    event the tag policy cannot map is refused before anything is built."""
+    publication = tags_for(event)
+    if event.kind == "change":
+        names = affected(images, changed or [])
+    else:
+        names = [image.name for image in build_order(images)]
+    return Plan(event, None if changed is None else tuple(changed),
+                tuple(images[name] for name in names), publication)

@@ -1,4 +1,10 @@
+import datetime
+
+import pytest
+
 from monasca_docker import catalog, plan
+from monasca_docker.errors import UserError
+from monasca_docker.tags import Event
 
 FAMILY = catalog.parse("""
 [images.root]
@@ -66,6 +72,25 @@ def test_a_catalog_change_rebuilds_everything():
     assert len(plan.affected(FAMILY, ["images/catalog.toml"])) == len(FAMILY)
 
 
-def test_events_other_than_change_rebuild_everything():
-    for event in ("merge", "tag", "release", "periodic"):
-        assert set(plan.for_event(FAMILY, event, ["README.md"])) == set(FAMILY)
+def test_events_other_than_change_rebuild_everything_parents_first():
+    day, sha = datetime.date(2026, 11, 25), "0123456789abcdef0123456789abcdef01234567"
+    for event in (Event("merge", ref="master", sha=sha, date=day), Event("tag", ref="11.0.0"),
+                  Event("periodic", sha=sha, date=day)):
+        the_plan = plan.for_event(FAMILY, event)
+        assert [image.name for image in the_plan.images][:2] == ["root", "base"]
+        assert {image.name for image in the_plan.images} == set(FAMILY)
+        assert the_plan.changed is None
+
+
+def test_a_plan_carries_the_changes_images_and_publication():
+    the_plan = plan.for_event(FAMILY, Event("change", ref="refs/changes/45/12345/2"), ["images/statsd/start.sh"])
+    assert the_plan.as_json() == {"event": "change", "ref": "refs/changes/45/12345/2",
+                                  "changed": ["images/statsd/start.sh"],
+                                  "build": ["root", "base", "agent-base", "statsd"], "tags": [], "promote": False}
+    merge = plan.for_event(FAMILY, Event("merge", ref="stable/2023.2"))
+    assert merge.publication.tags == ("2023.2", "bobcat")
+
+
+def test_an_event_the_tag_policy_cannot_map_is_refused_before_any_build():
+    with pytest.raises(UserError, match="sha"):
+        plan.for_event(FAMILY, Event("merge", ref="master", sha="not-a-sha", date=datetime.date(2026, 1, 2)))
