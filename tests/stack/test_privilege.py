@@ -19,7 +19,7 @@ RENDER_SECRETS = {"api", "log-api", "keystone", "notification", "persister",
                   "agent-forwarder", "agent-collector"}
 READ_ONLY = {"mailsink", "keystone", "memcached", "thresh", "api", "log-api", "persister",     # read-only root filesystems
              "notification", "kafka", "influxdb", "mysql", "agent-forwarder", "agent-collector", "statsd",
-             "opensearch"}
+             "opensearch", "log-persister", "log-search"}
 
 
 def containers():
