@@ -1,6 +1,6 @@
 #!/bin/sh
 # monasca/agent-collector: render agent.yaml and the check configurations,
-# wait for the forwarder, then exec the collector so that it is the process
+# wait for the forwarder, add your own checks, then exec the collector so that it is the process
 # `docker stop` signals.
 set -eu
 
@@ -18,9 +18,9 @@ fi
 # must not linger. (It is in /run/monasca through a link: a new tmpfs has none.)
 mkdir -p "$(readlink -m "$CONF_D")"
 find "$CONF_D" -mindepth 1 -delete
-templer -t -f \
-    -c /etc/monasca/agent-base/templates/defaults.yml -c /etc/monasca/templates/defaults.yml \
-    /etc/monasca/agent-base/templates /etc/monasca/templates /etc/monasca
+# agent.yaml from monasca/agent-base's templates, conf.d from this image's;
+# then the wait for the forwarder.
+monasca-start --templates /etc/monasca/agent-base/templates
 
 # A check that is switched off renders to blank lines: drop it.
 for f in "$CONF_D"/*.yaml; do
@@ -50,12 +50,5 @@ for f in "$CONF_D"/*.yaml; do
     checks="$checks $(basename "$f" .yaml)"
 done
 echo "start.sh: checks:$checks"
-
-# wait.args names the dependencies, one per line; with none there is
-# nothing to wait for.
-if grep -qv -e '^--' -e '^[[:space:]]*$' /etc/monasca/wait.args; then
-    # shellcheck disable=SC2046 # one argument per line, none with spaces
-    monasca-wait $(cat /etc/monasca/wait.args)
-fi
 
 exec monasca-collector foreground

@@ -4,13 +4,5 @@
 # `docker stop` signals.
 set -eu
 
-templer -t -f \
-    -c /etc/monasca/agent-base/templates/defaults.yml -c /etc/monasca/templates/defaults.yml \
-    /etc/monasca/agent-base/templates /etc/monasca/templates /etc/monasca
-
-# wait.args names the dependencies; OS_PASSWORD stays a ${OS_PASSWORD}
-# reference that monasca-wait fills from the environment.
-# shellcheck disable=SC2046 # one argument per line, none with spaces
-monasca-wait $(cat /etc/monasca/wait.args)
-
-exec monasca-forwarder
+# agent.yaml comes from monasca/agent-base's templates, with this image's defaults.
+exec monasca-start --templates /etc/monasca/agent-base/templates monasca-forwarder

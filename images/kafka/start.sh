@@ -4,7 +4,7 @@
 # so that it is the process `docker stop` signals.
 set -eu
 
-templer -t -f -c /etc/monasca/templates/defaults.yml /etc/monasca/templates /etc/monasca
+monasca-start
 
 # The storage is formatted once, with the cluster id; a restart on the same
 # volume keeps its data.
@@ -13,6 +13,6 @@ if [ ! -f /var/lib/monasca/kafka/meta.properties ]; then
     kafka-storage.sh $(cat /etc/monasca/format.args)
 fi
 
-# shellcheck disable=SC2046 # JVM options, split on white space like Apache's scripts do
-exec java $(cat /etc/monasca/jvm.options) -cp '/opt/kafka/libs/*' \
+# java reads the JVM options from the rendered file itself (@argfile).
+exec java @/etc/monasca/jvm.options -cp '/opt/kafka/libs/*' \
     kafka.Kafka /etc/monasca/server.properties

@@ -5,8 +5,6 @@
 # signals.
 set -eu
 
-templer -t -f -c /etc/monasca/templates/defaults.yml /etc/monasca/templates /etc/monasca
-
 # keystone 24's db_sync passes the database URL through configparser, which
 # takes % as interpolation; @ would end the password in the URL.
 case "$KEYSTONE_DB_PASSWORD" in
@@ -16,10 +14,7 @@ case "$KEYSTONE_DB_PASSWORD" in
         ;;
 esac
 
-# wait.args names the dependencies; passwords stay ${VAR} references that
-# monasca-wait fills from the environment, out of files and process lists.
-# shellcheck disable=SC2046 # one argument per line, none with spaces
-monasca-wait $(cat /etc/monasca/wait.args)
+monasca-start
 
 manage() {
     keystone-manage --config-file /etc/monasca/keystone.conf "$@"

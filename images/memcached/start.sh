@@ -3,7 +3,4 @@
 # the process `docker stop` signals. No dependencies to wait for.
 set -eu
 
-templer -t -f -c /etc/monasca/templates/defaults.yml /etc/monasca/templates /etc/monasca
-
-# shellcheck disable=SC2046 # one argument per line, none with spaces
-exec memcached $(cat /etc/monasca/memcached.args)
+exec monasca-start memcached @/etc/monasca/memcached.args

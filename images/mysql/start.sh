@@ -5,7 +5,7 @@
 # `docker stop` signals.
 set -eu
 
-templer -t -f -c /etc/monasca/templates/defaults.yml /etc/monasca/templates /etc/monasca
+monasca-start
 
 conf=/etc/monasca/my.cnf
 datadir=/var/lib/monasca/mysql

@@ -3,7 +3,7 @@
 # it is the process `docker stop` signals.
 set -eu
 
-templer -t -f -c /etc/monasca/templates/defaults.yml /etc/monasca/templates /etc/monasca
+monasca-start
 
 # Temporary files go to the data volume, emptied at each start: JNA loads
 # its native library from there, which a noexec tmpfs on /tmp would refuse.
@@ -13,6 +13,5 @@ mkdir -p /var/lib/monasca/opensearch/tmp /var/lib/monasca/opensearch/logs
 # The configuration directory is /run/monasca, where monasca-link-config
 # puts the rendered files: OpenSearch writes its keystore (empty, no
 # secrets) next to them at each start, and /etc/monasca may be read-only.
-# shellcheck disable=SC2046 # JVM options, one per line, none with spaces
-exec java $(cat /etc/monasca/jvm.options) -cp '/opt/opensearch/lib/*' \
+exec java @/etc/monasca/jvm.options -cp '/opt/opensearch/lib/*' \
     org.opensearch.bootstrap.OpenSearch

@@ -4,12 +4,7 @@
 # container's exit status is the test result.
 set -eu
 
-templer -t -f -c /etc/monasca/templates/defaults.yml /etc/monasca/templates /etc/monasca
-
-# wait.args names the dependencies; the password stays a ${VAR} reference
-# that monasca-wait fills from the environment, out of files and argv.
-# shellcheck disable=SC2046 # one argument per line, none with spaces
-monasca-wait $(cat /etc/monasca/wait.args)
+monasca-start
 
 # tempest.args holds one argument per line; a regex may contain spaces.
 set --

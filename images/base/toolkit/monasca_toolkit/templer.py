@@ -253,7 +253,7 @@ def _strip_suffix(name):
     return name
 
 
-def plan(templates, destination):
+def destinations(templates, destination):
     """(template, destination file) pairs, as python-templer lays them out."""
     single_file = len(templates) == 1 and not os.path.isdir(templates[0])
     if single_file and not os.path.isdir(destination):
@@ -353,7 +353,7 @@ def parse_args(argv):
 
 def run(options, env):
     context = build_context(options.contextfiles, env, options)
-    pairs = plan(options.templates, options.destination)
+    pairs = destinations(options.templates, options.destination)
     rendered = [(src, dest, render(src, context, options.ignore_undefined_variables))
                 for src, dest in pairs]
     for _, dest, _ in rendered:
