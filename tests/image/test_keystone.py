@@ -223,7 +223,9 @@ def test_restart_keeps_keys_and_applies_changes(stack, keystone):
     docker("rm", name)
 
     second, base = stack(MONASCA_AGENT_PASSWORD="n3w", MONASCA_API_URL="http://monasca:8070/v2.0",
-                         MONASCA_LOG_API_URL="http://log-api:5607/v2.0")
+                         MONASCA_API_PUBLIC_URL="http://192.0.2.1:18070/v2.0",
+                         MONASCA_LOG_API_URL="http://log-api:5607/v2.0",
+                         KEYSTONE_PUBLIC_URL="http://192.0.2.1:15000")
     _, admin_headers, _ = token(base, "admin", PASSWORDS["KEYSTONE_ADMIN_PASSWORD"], "admin")
     status, _, body = request(base + "/auth/tokens", headers={
         "X-Auth-Token": admin_headers["X-Subject-Token"], "X-Subject-Token": old})
@@ -235,9 +237,15 @@ def test_restart_keeps_keys_and_applies_changes(stack, keystone):
     status, _, body = token(base, "monasca-agent", "n3w", "mini-mon")
     assert status == 201
     catalog = {entry["type"]: entry for entry in body["token"]["catalog"]}
-    assert {e["url"] for e in catalog["monitoring"]["endpoints"]} == {"http://monasca:8070/v2.0"}
+    # changed URLs: the existing endpoints updated, interface by interface
+    def urls(kind):
+        return {e["interface"]: e["url"] for e in catalog[kind]["endpoints"]}
     assert len(catalog["monitoring"]["endpoints"]) == 3
-    assert {e["url"] for e in catalog["logs"]["endpoints"]} == {"http://log-api:5607/v2.0"}
+    assert urls("monitoring") == {"public": "http://192.0.2.1:18070/v2.0", "internal": "http://monasca:8070/v2.0",
+                                  "admin": "http://monasca:8070/v2.0"}
+    assert urls("identity") == {"public": "http://192.0.2.1:15000", "internal": "http://keystone:5000",
+                                "admin": "http://keystone:5000"}
+    assert set(urls("logs").values()) == {"http://log-api:5607/v2.0"}     # no public URL: the same
 
     logs = docker("logs", second)
     for secret in [*PASSWORDS.values(), *SERVICE_PASSWORDS.values()]:
