@@ -74,3 +74,23 @@ def start_mon_database(name, network):
     docker("run", "--rm", "--network", network, "-e", f"OS_DATABASE__CONNECTION={url}",
            "monasca/api:latest", "monasca_db", "upgrade", timeout=180)
     return int(docker("port", name, "3306").stdout.splitlines()[0].rsplit(":", 1)[1])
+
+
+def printed_login(message):
+    """The shell lines of `monasca-docker up`'s message that set a host client's OS_* variables."""
+    picked, continued = [], False
+    for line in message.splitlines():
+        if continued or line.lstrip().startswith("export "):
+            picked.append(line.strip())
+            continued = line.endswith("\\")
+    assert picked, f"no export lines in:\n{message}"
+    return "\n".join(picked)
+
+
+def as_printed(root, message, *command, timeout=60):
+    """Run command in a shell that ran the message's login lines, with nothing else of
+    ours in its environment (no OS_*, no MONASCA_API_URL), from the checkout's root."""
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": str(Path.home())}
+    script = printed_login(message) + '\nexec "$@"'
+    return subprocess.run(["sh", "-c", script, "sh", *command], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=timeout)

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,9 @@ def compose(root: Path, *args: str, capture: bool = False) -> subprocess.Complet
     folder = compose_dir(root)
     command = ["docker", "compose", "--project-name", PROJECT, "--project-directory", str(folder),
                "--file", str(folder / "docker-compose.yml"), "--env-file", str(ensure_env_file(root)), *args]
-    return subprocess.run(command, text=True, capture_output=capture)
+    # Keystone's public endpoints are where this host reaches the published ports.
+    env = dict(os.environ, MONASCA_PUBLIC_HOST=public_host(env_values(root)))
+    return subprocess.run(command, text=True, capture_output=capture, env=env)
 
 
 def ensure_env_file(root: Path) -> Path:
@@ -73,17 +76,25 @@ def env_values(root: Path) -> dict[str, str]:
     return values
 
 
-def endpoints(values: dict[str, str]) -> dict[str, str]:
-    """The URLs of the published services, as seen from this host.
+def public_host(values: dict[str, str]) -> str:
+    """Where this host reaches the published ports, as a URL's host part.
 
-    A local engine publishes on MONASCA_BIND; a remote engine (DOCKER_HOST
-    tcp:// or ssh://, a Docker-in-Docker engine among them) publishes on
-    its own host, so that is where the ports answer.
+    A local engine publishes on MONASCA_BIND (a wildcard is reached on the
+    loopback); a remote engine (DOCKER_HOST tcp:// or ssh://, a
+    Docker-in-Docker engine among them) publishes on its own host.
     """
     engine = urlsplit(os.environ.get("DOCKER_HOST", ""))
     bind = values.get("MONASCA_BIND", "127.0.0.1")
     host = engine.hostname if engine.scheme in ("tcp", "ssh") else bind
-    host = "127.0.0.1" if host in ("", "0.0.0.0") else host
+    host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    return f"[{host}]" if ":" in host else host
+
+
+def endpoints(values: dict[str, str]) -> dict[str, str]:
+    """The URLs of the published services, as seen from this host: the
+    public endpoints of Keystone's catalog (the compose file makes them of
+    the same host and ports)."""
+    host = public_host(values)
     return {"api": f"http://{host}:{values.get('MONASCA_API_PORT', '8070')}/v2.0",
             "keystone": f"http://{host}:{values.get('KEYSTONE_PORT', '5000')}/v3",
             "log_api": f"http://{host}:{values.get('MONASCA_LOG_API_PORT', '5607')}/v2.0"}
@@ -127,18 +138,27 @@ def up(root: Path, timeout: int) -> int:
         print(compose(root, "ps", "--all", capture=True).stdout, file=sys.stderr)
         raise UserError(f"the stack is not healthy ({'; '.join(unwell)}): "
                         f"`monasca-docker logs SERVICE` shows why")
-    urls = endpoints(env_values(root))
-    print(f"""
+    print(ready_message(root, env_values(root)))
+    return 0
+
+
+def ready_message(root: Path, values: dict[str, str]) -> str:
+    """What `up` prints: the addresses, and a monasca client's login on this
+    host as shell lines to paste (the password read from the env file, so
+    that it is in no log)."""
+    urls = endpoints(values)
+    return f"""
 Monasca is up.
   API:      {urls['api']}
   Keystone: {urls['keystone']}
   Log API:  {urls['log_api']}
-Log in as the monasca user (its password is in {COMPOSE_DIR / ENV_FILE}):
-  export OS_AUTH_URL={urls['keystone']} OS_USERNAME=mini-mon \\
-         OS_PROJECT_NAME=mini-mon OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default \\
-         OS_PASSWORD=<MONASCA_USER_PASSWORD>
-  monasca metric-list     (or: docker run --rm --network {PROJECT}_default -e OS_... monasca/client metric-list)""")
-    return 0
+The monasca CLI (python-monascaclient) on this host, as the monasca user:
+  export OS_AUTH_URL={urls['keystone']} OS_INTERFACE=public OS_USERNAME=mini-mon \\
+         OS_PROJECT_NAME=mini-mon OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default
+  export OS_PASSWORD="$(sed -n 's/^MONASCA_USER_PASSWORD=//p' {shlex.quote(str(ensure_env_file(root)))})"
+  monasca metric-list
+On the stack's network, the client image takes the internal endpoints:
+  docker run --rm --network {PROJECT}_default -e OS_PASSWORD -e OS_INTERFACE=internal monasca/client metric-list"""
 
 
 def down(root: Path, volumes: bool) -> int:

@@ -1,16 +1,13 @@
 """End-to-end smoke test of the running stack, with the real clients."""
 import json
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 from keystoneauth1 import exceptions as ks_exceptions
 
 from monasca_docker import stack
+from tests.support import ROOT, as_printed
 
 from .conftest import docker, eventually, in_network, user_session
 
@@ -80,14 +77,10 @@ def webhook_posts(receiver):
 
 
 def alarm_list_cli(running_stack, definition_id):
-    """`monasca alarm-list --json` of the definition's alarms, with the client's own CLI."""
-    urls = stack.endpoints(running_stack)
-    env = dict(os.environ, OS_AUTH_URL=urls["keystone"], OS_USERNAME="mini-mon", OS_PROJECT_NAME="mini-mon",
-               OS_PASSWORD=running_stack["MONASCA_USER_PASSWORD"], OS_USER_DOMAIN_NAME="Default",
-               OS_PROJECT_DOMAIN_NAME="Default", MONASCA_API_URL=urls["api"])
-    result = subprocess.run([str(Path(sys.executable).parent / "monasca"), "alarm-list", "--json",
-                             "--alarm-definition-id", definition_id],
-                            env=env, capture_output=True, text=True, timeout=60)
+    """`monasca alarm-list --json` of the definition's alarms, with the client's own CLI
+    logged in as `up` prints (the API found in Keystone's catalog)."""
+    result = as_printed(ROOT, stack.ready_message(ROOT, running_stack),
+                        "monasca", "alarm-list", "--json", "--alarm-definition-id", definition_id)
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads(result.stdout)
 

@@ -2,6 +2,7 @@
 import pytest
 
 from monasca_docker import stack
+from tests.support import as_printed
 
 PORTS = {"MONASCA_API_PORT": "18070", "KEYSTONE_PORT": "15000", "MONASCA_LOG_API_PORT": "15607"}
 
@@ -38,3 +39,32 @@ def test_settings_the_example_gained_are_added_to_an_existing_env_file(tmp_path)
     assert values["OLD_PASSWORD"] == "mine" and values["PORT"] == "2"
     assert len(values["NEW_PASSWORD"]) >= 20 and values["NEW_PASSWORD"] != "generate"
     assert stack.env_values(tmp_path) == values          # added once, kept after
+
+
+@pytest.mark.parametrize("docker_host, bind, host", [
+    ("", "::", "127.0.0.1"),
+    ("", "::1", "[::1]"),
+    ("tcp://[2001:db8::2]:2375", "0.0.0.0", "[2001:db8::2]"),
+])
+def test_public_host_is_a_url_host_part(monkeypatch, docker_host, bind, host):
+    monkeypatch.setenv("DOCKER_HOST", docker_host)
+    assert stack.public_host({"MONASCA_BIND": bind}) == host
+
+
+def test_the_printed_login_gives_a_host_client_everything_it_needs(tmp_path, monkeypatch):
+    """The export lines of `up`'s message, run by a shell: the public Keystone
+    URL, the public interface and the user's password read from monasca.env."""
+    monkeypatch.setenv("DOCKER_HOST", "")
+    folder = tmp_path / stack.COMPOSE_DIR
+    folder.mkdir(parents=True)
+    (folder / stack.ENV_FILE).write_text("MONASCA_BIND=192.0.2.7\nKEYSTONE_PORT=15000\n"
+                                         "MONASCA_USER_PASSWORD=pw-from_the.file\n")
+    values = stack.env_values(tmp_path)
+    message = stack.ready_message(tmp_path, values)
+    assert "pw-from_the.file" not in message           # no password in the output
+    result = as_printed(tmp_path, message, "env")
+    assert result.returncode == 0, result.stderr
+    env = dict(line.split("=", 1) for line in result.stdout.splitlines() if line.startswith("OS_"))
+    assert env == {"OS_AUTH_URL": "http://192.0.2.7:15000/v3", "OS_INTERFACE": "public",
+                   "OS_USERNAME": "mini-mon", "OS_PROJECT_NAME": "mini-mon", "OS_USER_DOMAIN_NAME": "Default",
+                   "OS_PROJECT_DOMAIN_NAME": "Default", "OS_PASSWORD": "pw-from_the.file"}
