@@ -59,7 +59,7 @@ def test_rendered_config_selects_the_plugin_tests(image):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "--regex=a b|c\n" in result.stdout
     assert "monasca_tempest_tests.tests.api.test_versions.TestVersions" in result.stdout
-    assert "conf http://keystone:5000/v3 False True False pa$word\n" in result.stdout
+    assert "conf http://keystone:5000/v3 False True True pa$word\n" in result.stdout
 
 
 KEYSTONE_STUB = r"""

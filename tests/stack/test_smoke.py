@@ -139,12 +139,28 @@ for message in c:
 """
 
 
-def test_a_posted_log_reaches_the_log_topic(running_stack, keystone_url, unique):
+def msearch(url, token, text):
+    """The hits of the tempest plugin's _msearch for text, or the HTTP status when refused."""
+    body = json.dumps({"index": "*"}) + "\n" + json.dumps({"query": {"match": {"message": text}}}) + "\n"
+    answer = requests.post(f"{url.rstrip('/')}/elasticsearch/_msearch", data=body, timeout=30,
+                           headers={"Content-Type": "application/json", **({"X-Auth-Token": token} if token else {})})
+    return answer.json()["responses"][0]["hits"]["hits"] if answer.status_code == 200 else answer.status_code
+
+
+def test_a_posted_log_reaches_the_log_topic_and_a_search_hit(running_stack, keystone_url, unique):
     sess = user_session(keystone_url, running_stack["MONASCA_USER_PASSWORD"])
     url = stack.endpoints(running_stack)["log_api"] + "/logs"
-    body = {"dimensions": {"service": "smoke"}, "logs": [{"message": f"smoke log {unique}",
+    body = {"dimensions": {"service": "smoke"}, "logs": [{"message": f"smoke log {unique} WARN",
                                                           "dimensions": {"run": unique}}]}
     answer = requests.post(url, json=body, headers={"X-Auth-Token": sess.get_token()}, timeout=30)
     assert answer.status_code == 204, answer.text
     seen = in_network(CONSUMER.replace("MARKER", unique)).stdout
     assert f"smoke log {unique}" in seen
+    # Then stored by the log persister and found through the logs search of Keystone's catalog.
+    search = sess.get_endpoint(service_type="logs-search", interface="public")
+    hits = eventually(lambda: msearch(search, sess.get_token(), unique), 90, "the log as a search hit")
+    assert len(hits) == 1, hits
+    found = hits[0]["_source"]
+    assert (found["tenant"], found["service"], found["run"], found["log_level"]) == \
+        (sess.get_project_id(), "smoke", unique, "Warning")
+    assert msearch(search, None, unique) == 401
