@@ -7,7 +7,7 @@ set -eu
 
 # keystone 24's db_sync passes the database URL through configparser, which
 # takes % as interpolation; @ would end the password in the URL.
-case "$KEYSTONE_DB_PASSWORD" in
+case "${KEYSTONE_DB_PASSWORD:-}" in     # unset: monasca-start names it
     *[@%]*)
         echo "keystone: error: KEYSTONE_DB_PASSWORD may not contain @ or % (keystone-manage db_sync cannot take them)" >&2
         exit 1
