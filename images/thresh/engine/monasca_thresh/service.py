@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import http.server
 import json
 import logging
 import os
 import signal
 import sys
-import threading
 import time
 
 import confluent_kafka
 import pymysql
-import yaml
+
+from monasca_toolkit.service import ConfigError, serve_health
+from monasca_toolkit.service import load_config as load_settings
 
 from . import messages
 from .engine import Engine
@@ -48,24 +48,8 @@ DEFAULTS = {
 }
 
 
-class ConfigError(Exception):
-    pass
-
-
 def load_config(path: str) -> dict:
-    try:
-        with open(path, encoding="utf-8") as file:
-            given = yaml.safe_load(file) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from None
-    unknown = set(given) - set(DEFAULTS)
-    if unknown:
-        raise ConfigError(f"{path}: unknown settings {sorted(unknown)}; known: {sorted(DEFAULTS)}")
-    config = {key: ({**value, **(given.get(key) or {})} if isinstance(value, dict)
-                    else given.get(key, value)) for key, value in DEFAULTS.items()}
-    for key in ("alarm_delay", "tick", "health_port"):
-        if not isinstance(config[key], int) or config[key] <= 0:
-            raise ConfigError(f"{path}: {key} must be a positive whole number, not {config[key]!r}")
+    config = load_settings(path, DEFAULTS, positive=("alarm_delay", "tick", "health_port"))
     password = os.environ.get("MYSQL_DB_PASSWORD")
     if not password:
         raise ConfigError("MYSQL_DB_PASSWORD is not set: give the password of the MySQL user "
@@ -85,29 +69,11 @@ class Status:
     def healthy(self) -> bool:
         return all(self.assigned.values()) and time.monotonic() - self.last_poll < STALE_POLL
 
-
-def serve_health(status: Status, engine_stats, port: int) -> http.server.HTTPServer:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            if self.path != "/healthcheck":
-                self.send_error(404, "only /healthcheck is served")
-                return
-            body = {"consuming": status.healthy(), "assigned": status.assigned,
-                    "seconds_since_poll": round(time.monotonic() - status.last_poll, 1),
-                    **status.counts, **engine_stats()}
-            data = json.dumps(body).encode()
-            self.send_response(200 if body["consuming"] else 503)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):      # no access log: the check runs every few seconds
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True, name="health").start()
-    return server
+    def report(self, engine_stats) -> tuple[bool, dict]:
+        consuming = self.healthy()
+        return consuming, {"consuming": consuming, "assigned": self.assigned,
+                           "seconds_since_poll": round(time.monotonic() - self.last_poll, 1),
+                           **self.counts, **engine_stats()}
 
 
 def consumer(config: dict, group: str, topic: str, status: Status, name: str):
@@ -314,7 +280,7 @@ def main(argv=None) -> int:
     service = Service(config)
     signal.signal(signal.SIGTERM, service.stop)
     signal.signal(signal.SIGINT, service.stop)
-    serve_health(service.status, service.stats, config["health_port"])
+    serve_health(lambda: service.status.report(service.stats), config["health_port"])
     try:
         service.start()
         service.run()
