@@ -15,16 +15,15 @@ restart reads the batch again).
 from __future__ import annotations
 
 import argparse
-import http.server
-import json
 import logging
 import signal
 import sys
-import threading
 import time
 
 import confluent_kafka
-import yaml
+
+from monasca_toolkit.service import ConfigError, serve_health
+from monasca_toolkit.service import load_config as load_settings
 
 from . import documents
 from .store import Store, StoreUnavailable, transient
@@ -41,25 +40,8 @@ DEFAULTS = {
 }
 
 
-class ConfigError(Exception):
-    pass
-
-
 def load_config(path: str) -> dict:
-    try:
-        with open(path, encoding="utf-8") as file:
-            given = yaml.safe_load(file) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from None
-    unknown = set(given) - set(DEFAULTS)
-    if unknown:
-        raise ConfigError(f"{path}: unknown settings {sorted(unknown)}; known: {sorted(DEFAULTS)}")
-    config = {key: ({**value, **(given.get(key) or {})} if isinstance(value, dict)
-                    else given.get(key, value)) for key, value in DEFAULTS.items()}
-    for key in ("batch_size", "batch_wait", "retry_seconds", "health_port"):
-        if isinstance(config[key], bool) or not isinstance(config[key], (int, float)) or config[key] <= 0:
-            raise ConfigError(f"{path}: {key} must be a positive number, not {config[key]!r}")
-    return config
+    return load_settings(path, DEFAULTS, positive=("batch_size", "batch_wait", "retry_seconds", "health_port"))
 
 
 class Status:
@@ -73,30 +55,10 @@ class Status:
     def healthy(self) -> bool:
         return self.assigned and time.monotonic() - self.last_poll < STALE_POLL
 
-    def report(self) -> dict:
-        return {"consuming": self.healthy(), "assigned": self.assigned,
-                "seconds_since_poll": round(time.monotonic() - self.last_poll, 1), **self.counts}
-
-
-def serve_health(status: Status, port: int) -> None:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            if self.path != "/healthcheck":
-                self.send_error(404, "only /healthcheck is served")
-                return
-            body = status.report()
-            data = json.dumps(body).encode()
-            self.send_response(200 if body["consuming"] else 503)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):      # no access log: the check runs every few seconds
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True, name="health").start()
+    def report(self) -> tuple[bool, dict]:
+        consuming = self.healthy()
+        return consuming, {"consuming": consuming, "assigned": self.assigned,
+                           "seconds_since_poll": round(time.monotonic() - self.last_poll, 1), **self.counts}
 
 
 class Stopped(Exception):
@@ -249,7 +211,7 @@ def main(argv=None) -> int:
     persister = Persister(config, store, status)
     signal.signal(signal.SIGTERM, persister.stop)
     signal.signal(signal.SIGINT, persister.stop)
-    serve_health(status, int(config["health_port"]))
+    serve_health(status.report, int(config["health_port"]))
     try:
         persister.run()
     except (StoreUnavailable, confluent_kafka.KafkaException) as exc:

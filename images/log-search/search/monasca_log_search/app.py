@@ -24,9 +24,10 @@ import os
 
 import requests
 import webob
-import yaml
 from keystonemiddleware import auth_token
 from monasca_toolkit import ingest_guard
+from monasca_toolkit.service import ConfigError
+from monasca_toolkit.service import load_config as load_settings
 
 from . import access
 
@@ -45,21 +46,8 @@ DEFAULTS = {
 }
 
 
-class ConfigError(Exception):
-    pass
-
-
 def load_config(path: str) -> dict:
-    try:
-        with open(path, encoding="utf-8") as file:
-            given = yaml.safe_load(file) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from None
-    unknown = set(given) - set(DEFAULTS)
-    if unknown:
-        raise ConfigError(f"{path}: unknown settings {sorted(unknown)}; known: {sorted(DEFAULTS)}")
-    config = {key: ({**value, **(given.get(key) or {})} if isinstance(value, dict)
-                    else given.get(key, value)) for key, value in DEFAULTS.items()}
+    config = load_settings(path, DEFAULTS)
     password = os.environ.get("KEYSTONE_SERVICE_PASSWORD")
     if not password:
         raise ConfigError("KEYSTONE_SERVICE_PASSWORD is not set: give the password of the Keystone user "
