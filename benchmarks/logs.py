@@ -20,7 +20,6 @@ import json
 import multiprocessing
 import os
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -34,12 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 from monasca_docker import stack  # noqa: E402
 
+from ingest import docker, memory_mib  # noqa: E402  (benchmarks/, the script's folder)
+
 SECONDS, PER_BATCH, CLIENTS, SAMPLES = 20, 100, 2, 20
 TIMEOUT = 300      # s the whole run may take to become searchable
-
-
-def docker(*args):
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def client(url, token, run, seconds, results):
@@ -103,11 +100,6 @@ def latency(log_api, search, token):
         seconds.append(time.monotonic() - posted)
     print(f"POST to searchable: median {statistics.median(seconds):.2f} s, max {max(seconds):.2f} s "
           f"({SAMPLES} logs one after another)")
-
-
-def memory_mib(container):
-    usage = docker("stats", "--no-stream", "--format", "{{.MemUsage}}", container).split("/")[0].strip()
-    return float(usage[:-3]) * {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024}[usage[-3:]]
 
 
 def main():
