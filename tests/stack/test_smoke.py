@@ -140,11 +140,22 @@ for message in c:
 
 
 def msearch(url, token, text):
-    """The hits of the tempest plugin's _msearch for text, or the HTTP status when refused."""
+    """The tempest plugin's _msearch for text: its one response, or the HTTP status when refused."""
     body = json.dumps({"index": "*"}) + "\n" + json.dumps({"query": {"match": {"message": text}}}) + "\n"
     answer = requests.post(f"{url.rstrip('/')}/elasticsearch/_msearch", data=body, timeout=30,
                            headers={"Content-Type": "application/json", **({"X-Auth-Token": token} if token else {})})
-    return answer.json()["responses"][0]["hits"]["hits"] if answer.status_code == 200 else answer.status_code
+    return answer.json()["responses"][0] if answer.status_code == 200 else answer.status_code
+
+
+def search_hits(url, token, text):
+    """The hits once there are any. The one response may be an error item rather than hits (CI
+    saw one, its cause unrecorded: a new index's shard still starting is one); it is printed and
+    waited out like an empty answer."""
+    response = msearch(url, token, text)
+    if isinstance(response, dict) and "error" in response:
+        print("search not served yet:", json.dumps(response)[:300])
+        return None
+    return response["hits"]["hits"] if isinstance(response, dict) else response
 
 
 def test_a_posted_log_reaches_the_log_topic_and_a_search_hit(running_stack, keystone_url, unique):
@@ -158,7 +169,7 @@ def test_a_posted_log_reaches_the_log_topic_and_a_search_hit(running_stack, keys
     assert f"smoke log {unique}" in seen
     # Then stored by the log persister and found through the logs search of Keystone's catalog.
     search = sess.get_endpoint(service_type="logs-search", interface="public")
-    hits = eventually(lambda: msearch(search, sess.get_token(), unique), 90, "the log as a search hit")
+    hits = eventually(lambda: search_hits(search, sess.get_token(), unique), 90, "the log as a search hit")
     assert len(hits) == 1, hits
     found = hits[0]["_source"]
     assert (found["tenant"], found["service"], found["run"], found["log_level"]) == \
