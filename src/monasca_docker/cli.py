@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from . import build as builder
-from . import catalog, ci, doctor, engine, lint, lock, publish, stack, tags
+from . import catalog, ci, cluster, doctor, engine, lint, lock, publish, stack, tags
 from .errors import UserError
 
 
@@ -111,6 +111,13 @@ def cmd_smoke(args) -> int:
     return stack.smoke(catalog.project_root())
 
 
+def cmd_cluster(args) -> int:
+    root = catalog.project_root()
+    if args.action == "up":
+        return cluster.up(root, args.kind, args.nodes)
+    return getattr(cluster, args.action)(root, args.kind)
+
+
 def cmd_info(args) -> int:
     images = catalog.load()
     catalog.check_names(images, [args.image])
@@ -192,6 +199,12 @@ def parser() -> argparse.ArgumentParser:
     logs.add_argument("--follow", "-f", action="store_true")
     logs.set_defaults(run=cmd_logs)
     sub.add_parser("smoke", help="the smoke test against the running stack").set_defaults(run=cmd_smoke)
+
+    clu = sub.add_parser("cluster", help="a cluster of node containers on this engine (Kubernetes or Swarm)")
+    clu.add_argument("action", choices=("up", "down", "status"))
+    clu.add_argument("--kind", choices=cluster.KINDS, default="k8s")
+    clu.add_argument("--nodes", type=int, default=3, help="nodes to start (up)")
+    clu.set_defaults(run=cmd_cluster)
 
     info = sub.add_parser("info", help="labels and /VERSIONS of a built image")
     info.add_argument("image")
