@@ -13,12 +13,13 @@ from .errors import UserError
 SETUP_HINT = "run scripts/setup-engine (as root) to install and start one"
 
 
-def _docker(*args: str, capture: bool = True, config: Path | None = None,
+def _docker(*args: str, capture: bool = True, config: Path | None = None, env: dict[str, str] | None = None,
             **kwargs) -> subprocess.CompletedProcess:
-    """Run the docker CLI; `config` is a DOCKER_CONFIG folder (credentials) to use."""
+    """Run the docker CLI; `config` is a DOCKER_CONFIG folder (credentials) to use,
+    `env` variables added to the environment."""
     if shutil.which("docker") is None:
         raise UserError(f"the docker CLI is not installed: {SETUP_HINT}")
-    env = {**os.environ, "DOCKER_BUILDKIT": "1"}
+    env = {**os.environ, "DOCKER_BUILDKIT": "1", **(env or {})}
     if config is not None:
         env["DOCKER_CONFIG"] = str(config)
     return subprocess.run(["docker", *args], text=True, env=env,
@@ -100,6 +101,20 @@ def versions() -> dict[str, str]:
         "compose": first_line("compose", "version", "--short"),
         "buildx": first_line("buildx", "version"),
     }
+
+
+def compose(project: str, file: Path, env_file: Path, *args: str, capture: bool = False,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`docker compose` on one project: its file, whose folder is the project
+    directory, and its env file; `env` adds variables the file interpolates."""
+    return _docker("compose", "--project-name", project, "--project-directory", str(file.parent),
+                   "--file", str(file), "--env-file", str(env_file), *args, capture=capture, env=env)
+
+
+def container_labels(selector: str, label: str) -> set[str]:
+    """The values of `label` on every container (running or not) that has the label `selector`."""
+    result = _docker("ps", "--all", "--filter", f"label={selector}", "--format", f'{{{{.Label "{label}"}}}}')
+    return set(result.stdout.split())
 
 
 def remove_image(ref: str) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import build as builder
-from . import catalog
+from . import catalog, engine
 from .errors import UserError
 
 PROJECT = "monasca"
@@ -27,12 +27,17 @@ def compose_dir(root: Path) -> Path:
 
 
 def compose(root: Path, *args: str, capture: bool = False) -> subprocess.CompletedProcess:
-    folder = compose_dir(root)
-    command = ["docker", "compose", "--project-name", PROJECT, "--project-directory", str(folder),
-               "--file", str(folder / "docker-compose.yml"), "--env-file", str(ensure_env_file(root)), *args]
     # Keystone's public endpoints are where this host reaches the published ports.
-    env = dict(os.environ, MONASCA_PUBLIC_HOST=public_host(env_values(root)))
-    return subprocess.run(command, text=True, capture_output=capture, env=env)
+    return engine.compose(PROJECT, compose_dir(root) / "docker-compose.yml", ensure_env_file(root), *args,
+                          capture=capture, env={"MONASCA_PUBLIC_HOST": public_host(env_values(root))})
+
+
+def compose_config(root: Path) -> dict:
+    """The compose file as Compose reads it: interpolated, defaults filled in."""
+    result = compose(root, "config", "--format", "json", capture=True)
+    if result.returncode != 0:
+        raise UserError(f"Compose cannot read the stack's files: {result.stderr.strip()}")
+    return json.loads(result.stdout)
 
 
 def ensure_env_file(root: Path) -> Path:
@@ -102,17 +107,13 @@ def endpoints(values: dict[str, str]) -> dict[str, str]:
 
 def stack_images(root: Path) -> list[str]:
     """Catalog names of the images the compose file runs."""
-    text = (compose_dir(root) / "docker-compose.yml").read_text()
-    refs = set(re.findall(r"^\s+image:\s*(\S+)", text, re.MULTILINE))
+    refs = {service.get("image") for service in compose_config(root)["services"].values()}
     return [img.name for img in catalog.load(root).values() if img.ref in refs or img.repository in refs]
 
 
 def owners() -> set[str]:
     """The compose folders that the project's existing containers were started from."""
-    result = subprocess.run(["docker", "ps", "--all", "--filter", f"label=com.docker.compose.project={PROJECT}",
-                             "--format", '{{.Label "com.docker.compose.project.working_dir"}}'],
-                            capture_output=True, text=True)
-    return set(result.stdout.split())
+    return engine.container_labels(f"com.docker.compose.project={PROJECT}", "com.docker.compose.project.working_dir")
 
 
 def check_owner(root: Path) -> None:
@@ -180,7 +181,7 @@ def status(root: Path) -> int:
 def problems(root: Path) -> list[str]:
     """What is wrong with each service: a long-running one must be running and
     healthy (or have no health check); a job (restart "no") may run or have exited 0."""
-    config = json.loads(compose(root, "config", "--format", "json", capture=True).stdout or "{}")
+    config = compose_config(root)
     states = {c["Service"]: c for c in compose_ps(root)}
     found = []
     for name, service in sorted(config.get("services", {}).items()):
