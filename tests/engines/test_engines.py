@@ -7,23 +7,20 @@ is built there from an empty cache.
 import json
 import os
 import subprocess
-import sys
 import time
 import tomllib
-from pathlib import Path
 
 import pytest
 
 from monasca_docker import catalog
 
-from ..support import STOP_PROBE
+from .. import support
+from ..support import CLI, ROOT, STOP_PROBE
 
-ROOT = Path(__file__).resolve().parents[2]
-CLI = str(Path(sys.executable).parent / "monasca-docker")
 ENGINES = tomllib.loads((ROOT / "engines.toml").read_text())["engines"]
 DIND = sorted(suite for suite, engine in ENGINES.items() if engine["mode"] == "dind")
 # Every image from an empty cache on each engine: when anything a build uses changed.
-pytestmark = pytest.mark.heavy("images/", "locks/", "engines.toml", "scripts/", "deploy/compose/", "tests/engines/",
+pytestmark = pytest.mark.heavy("images/", "locks/", "engines.toml", "scripts/engine-dind", "deploy/compose/", "tests/engines/",
                                *(f"src/monasca_docker/{m}.py" for m in ("build", "engine", "catalog", "sources",
                                                                          "labels", "stack", "git")))
 
@@ -44,7 +41,7 @@ def engine(request):
 
 
 def docker(env, *args):
-    return subprocess.run(["docker", *args], env=env, capture_output=True, text=True, timeout=600)
+    return support.docker(*args, env=env, check=False, timeout=600)
 
 
 def cli(env, *args):
