@@ -1,0 +1,275 @@
+"""A Docker Swarm of node containers, each a Debian Docker engine, running the stack.
+
+`up` starts the nodes (scripts/engine-dind's image), forms the swarm with
+node1 as its manager, hands every node the stack's images (`docker save`
+here, `docker load` there: no registry), deploys the stack with
+`docker stack deploy` and waits until it has converged. The stack file is
+made from the compose file (stack_config below), so the two cannot drift.
+
+Two restrictions of this kernel, which has no IPVS: Swarm's virtual IPs and
+its ingress routing mesh do not work, so every service is found by DNS round
+robin (endpoint_mode dnsrr) and ports are published on the nodes that run
+the service (mode host).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .. import build as builder
+from .. import engine, stack
+from ..errors import UserError
+from .nodes import UNPRIVILEGED
+
+PREFIX = "monasca-swarm"            # every container, volume, network and cgroup this makes
+LABEL = "org.monasca-docker.cluster=swarm"
+SUITE = "trixie"                    # Debian's Docker 26.1, the engine-dind image of that suite
+STACK = "monasca"
+OVERRIDE = Path("deploy") / "swarm" / "swarm.yml"
+
+
+def docker(*args: str, host: str | None = None, **kwargs) -> subprocess.CompletedProcess:
+    """The docker CLI on this engine, or on a node's (host: its address)."""
+    env = {"DOCKER_HOST": f"tcp://{host}:2375"} if host else None
+    return engine._docker(*args, env=env, **kwargs)
+
+
+def node_names() -> list[str]:
+    out = docker("ps", "--all", "--filter", f"label={LABEL}", "--format", "{{.Names}}").stdout.split()
+    return sorted(out)
+
+
+def address(name: str) -> str:
+    return docker("inspect", "--format", f'{{{{(index .NetworkSettings.Networks "{PREFIX}").IPAddress}}}}',
+                  name).stdout.strip()
+
+
+def manager() -> str:
+    """node1's address, where the swarm and the stack are driven."""
+    return address(f"{PREFIX}-node1")
+
+
+def checked(result: subprocess.CompletedProcess, what: str) -> str:
+    if result.returncode != 0:
+        raise UserError(f"{what} failed: {(result.stderr or result.stdout).strip()[-2000:]}")
+    return result.stdout.strip()
+
+
+# --- nodes and the swarm ---------------------------------------------------
+
+def node_image(root: Path) -> str:
+    """The engine image of scripts/engine-dind, made there when missing."""
+    return checked(subprocess.run([str(root / "scripts" / "engine-dind"), "--image", SUITE],
+                                  capture_output=True, text=True), "making the node image")
+
+
+def start_nodes(root: Path, count: int) -> list[str]:
+    image = node_image(root)
+    if docker("network", "inspect", PREFIX).returncode != 0:
+        checked(docker("network", "create", "--label", LABEL, PREFIX), "creating the cluster network")
+    names = [f"{PREFIX}-node{i}" for i in range(1, count + 1)]
+    for i, name in enumerate(names, 1):
+        checked(docker(
+            "run", "--detach", "--name", name, "--hostname", f"node{i}", "--network", PREFIX,
+            "--label", LABEL, *UNPRIVILEGED, "--volume", f"{name}:/var/lib/docker",
+            # no registry can be reached: never try one for an image the node has
+            "--env", "DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1",
+            image, "dockerd", "--host", "tcp://0.0.0.0:2375", "--host", "unix:///var/run/docker.sock",
+            "--tls=false", f"--cgroup-parent=/{name}",
+            # Swarm on Docker 26.1 cannot set no-new-privileges per service
+            # (security_opt is ignored by `stack deploy`): the engine sets it for all.
+            "--no-new-privileges"), f"starting {name}")
+    for name in names:
+        wait_for(lambda n=name: docker("version", host=address(n)).returncode == 0, 60, f"{name}'s engine")
+    return [address(name) for name in names]
+
+
+def form(addresses: list[str]) -> None:
+    """node1 initialises the swarm as its manager; the others join as workers."""
+    first, *others = addresses
+    checked(docker("swarm", "init", "--advertise-addr", first, host=first), "swarm init")
+    token = checked(docker("swarm", "join-token", "--quiet", "worker", host=first), "swarm join-token")
+    for node in others:
+        checked(docker("swarm", "join", "--token", token, f"{first}:2377", host=node), f"swarm join on {node}")
+    wait_for(lambda: not_ready(first) == [], 60, "every node Ready")
+
+
+def not_ready(manager_address: str) -> list[str]:
+    """The nodes the manager does not list as Ready and Active (all, when it does not answer)."""
+    result = docker("node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.Availability}}", host=manager_address)
+    if result.returncode != 0:
+        return ["the manager"]
+    lines = result.stdout.splitlines()
+    missing = len(node_names()) - len(lines)
+    return [line for line in lines if line.split()[1:] != ["Ready", "Active"]] + ["a node"] * max(missing, 0)
+
+
+def hand_images(root: Path, addresses: list[str]) -> None:
+    """Build what the stack needs (cached) and load it into every node: one
+    `docker save` stream, copied to each node's `docker load`."""
+    names = stack.stack_images(root)
+    outcomes = builder.build(builder.Options(names=names))
+    failed = [o for o in outcomes if o.status in ("failed", "skipped")]
+    if failed:
+        raise UserError("cannot hand the images over: " + "; ".join(f"{o.image}: {o.error}" for o in failed))
+    refs = sorted({service["image"] for service in stack_config(root, addresses[0])["services"].values()})
+    env = dict(os.environ)
+    loads = [subprocess.Popen(["docker", "load", "--quiet"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                              env={**env, "DOCKER_HOST": f"tcp://{node}:2375"}) for node in addresses]
+    save = subprocess.Popen(["docker", "save", *refs], stdout=subprocess.PIPE)
+    while chunk := save.stdout.read(1 << 20):
+        for load in loads:
+            load.stdin.write(chunk)
+    for load in loads:
+        load.stdin.close()
+    if save.wait() != 0 or any(load.wait() != 0 for load in loads):
+        raise UserError("handing the images to the nodes failed (docker save | docker load): see above")
+
+
+# --- the stack -----------------------------------------------------------
+
+def stack_config(root: Path, public_host: str) -> dict:
+    """The stack file: the compose file with deploy/swarm/swarm.yml over it,
+    as Compose reads them (interpolated from monasca.env), made fit for Swarm.
+
+    What Swarm ignores or cannot do goes: build, depends_on (the images wait
+    for what they need themselves), restart (→ deploy.restart_policy: a job,
+    restart "no", runs again only on failure), host addresses of ports. Ports
+    are published on the node (mode host), services found by DNS round robin
+    (dnsrr), tmpfs become tmpfs mounts (Swarm's take a mode, not an owner, so
+    they are world-writable with the sticky bit: the container has one user).
+    """
+    result = engine._docker(
+        "compose", "--project-name", STACK, "--project-directory", str(stack.compose_dir(root)),
+        "--file", str(stack.compose_dir(root) / "docker-compose.yml"), "--file", str(root / OVERRIDE),
+        "--env-file", str(stack.ensure_env_file(root)), "config", "--format", "json",
+        env={"MONASCA_PUBLIC_HOST": public_host})
+    config = json.loads(checked(result, "reading the compose file"))
+    services = {name: swarm_service(service) for name, service in config["services"].items()}
+    return {"version": "3.9", "services": services, "volumes": {name: {} for name in config.get("volumes", {})}}
+
+
+def swarm_service(compose_service: dict) -> dict:
+    service = {key: value for key, value in compose_service.items() if key not in IGNORED and value is not None}
+    deploy = service.setdefault("deploy", {})
+    deploy["endpoint_mode"] = "dnsrr"
+    condition = "on-failure" if compose_service.get("restart", "no") == "no" else "any"
+    deploy.setdefault("restart_policy", {"condition": condition, "delay": "5s"})
+    service["ports"] = [{"target": port["target"], "published": int(port["published"]),
+                         "protocol": port.get("protocol", "tcp"), "mode": "host"}
+                        for port in compose_service.get("ports", [])]
+    service["volumes"] = compose_service.get("volumes", []) + [
+        {"type": "tmpfs", "target": entry.split(":")[0], "tmpfs": {"mode": 0o1777}}
+        for entry in compose_service.get("tmpfs", [])]
+    return service
+
+
+# Swarm ignores these (security_opt: the nodes' engines set no-new-privileges)
+# or, for networks, the stack's default overlay network is the one wanted.
+IGNORED = ("build", "depends_on", "restart", "networks", "tmpfs", "security_opt", "container_name")
+
+
+def deploy(root: Path, manager_address: str) -> set[str]:
+    """`docker stack deploy` of the stack file, handed over on stdin (it
+    holds passwords); the names of its jobs (the services that run once)."""
+    config = stack_config(root, manager_address)
+    checked(docker("stack", "deploy", "--resolve-image", "never", "--prune", "--compose-file", "-", STACK,
+                   host=manager_address, input=json.dumps(config)), "docker stack deploy")
+    return {name for name, service in config["services"].items()
+            if service["deploy"]["restart_policy"]["condition"] == "on-failure"}
+
+
+def unconverged(manager_address: str, jobs: set[str]) -> list[str]:
+    """Services not yet where they should be: a job's task not Complete, a
+    service's tasks not all running (and healthy, where the image checks)."""
+    result = docker("service", "ls", "--format", "{{.Name}} {{.Replicas}}", host=manager_address)
+    if result.returncode != 0:
+        return ["the manager"]
+    behind = []
+    for line in result.stdout.splitlines():
+        name, replicas = line.split()[:2]
+        running, wanted = replicas.split("/")
+        if name.removeprefix(f"{STACK}_") in jobs:
+            states = docker("service", "ps", "--format", "{{.CurrentState}}", name, host=manager_address).stdout
+            if "Complete" not in states:
+                behind.append(f"{name} (not complete)")
+        elif running != wanted:     # a task with a health check runs once healthy
+            behind.append(f"{name} {replicas}")
+    return behind
+
+
+# --- the commands ------------------------------------------------------------
+
+def up(root: Path, nodes: int) -> int:
+    if nodes < 1:
+        raise UserError("--nodes must be at least 1")
+    if node_names():
+        raise UserError(f"a swarm cluster exists ({', '.join(node_names())}): `monasca-docker cluster down "
+                        f"--kind swarm` first")
+    started = time.monotonic()
+    addresses = start_nodes(root, nodes)
+    form(addresses)
+    print(f"swarm of {nodes} formed in {time.monotonic() - started:.0f} s")
+    hand_images(root, addresses)
+    jobs = deploy(root, addresses[0])
+    wait_for(lambda: unconverged(addresses[0], jobs) == [], 900, "the stack converging", interval=5)
+    print(ready_message(root, addresses[0]))
+    return 0
+
+
+def ready_message(root: Path, manager_address: str) -> str:
+    values = stack.env_values(root)
+    return f"""
+Monasca is up on a swarm of {len(node_names())} ({time.strftime('%H:%M:%S')}).
+  Manager:  export DOCKER_HOST=tcp://{manager_address}:2375      (docker node ls; docker stack ps {STACK})
+  API:      http://{manager_address}:{values.get('MONASCA_API_PORT', '8070')}/v2.0  (on every node's address)
+  Keystone: http://{manager_address}:{values.get('KEYSTONE_PORT', '5000')}/v3"""
+
+
+def status(root: Path) -> int:
+    names = node_names()
+    if not names:
+        print("no swarm cluster (monasca-docker cluster up --kind swarm)")
+        return 1
+    first = manager()
+    print(docker("node", "ls", host=first).stdout.rstrip() or "the manager does not answer")
+    problems = not_ready(first)
+    if problems:
+        print("not ready: " + "; ".join(problems), file=sys.stderr)
+    return 1 if problems else 0
+
+
+def down(root: Path) -> int:
+    names = node_names()
+    if names:
+        docker("rm", "--force", "--volumes", *names)
+    volumes = [name for name in docker("volume", "ls", "--quiet", "--filter", f"name={PREFIX}-node").stdout.split()]
+    if volumes:
+        docker("volume", "rm", *volumes)
+    if docker("network", "inspect", PREFIX).returncode == 0:
+        docker("network", "rm", PREFIX)
+    remove_cgroups()
+    return 0
+
+
+def remove_cgroups() -> None:
+    """The nodes' engines put their containers into /<node>/<id> of the host's
+    hierarchies; a removed node leaves those folders behind (empty)."""
+    for top in Path("/sys/fs/cgroup").glob(f"*/{PREFIX}-node*"):
+        for folder in sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)) + [top]:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+
+
+def wait_for(probe, timeout: float, what: str, interval: float = 1) -> None:
+    deadline = time.monotonic() + timeout
+    while not probe():
+        if time.monotonic() > deadline:
+            raise UserError(f"{what} did not happen within {timeout:.0f} s")
+        time.sleep(interval)
