@@ -16,13 +16,17 @@ APP_VERSION = yaml.safe_load((CHART / "Chart.yaml").read_text())["appVersion"]
 ADDRESSES = ["kafka.external.uri=kafka.example:9092", "mysql.external.host=db.example",
              "mysql.external.port=3307", "influxdb.external.host=influx.example",
              "keystone.external.url=https://keystone.example:5000/",
-             "memcached.external.uri=cache.example:11211", "secrets.existingSecret=my-passwords"]
-EXTERNAL = ADDRESSES + [f"{name}.enabled=false" for name in ("kafka", "mysql", "influxdb", "keystone", "memcached")]
+             "memcached.external.uri=cache.example:11211", "opensearch.external.url=http://search.example:9200/",
+             "secrets.existingSecret=my-passwords"]
+INFRASTRUCTURE = ("kafka", "mysql", "influxdb", "keystone", "memcached", "opensearch")
+EXTERNAL = ADDRESSES + [f"{name}.enabled=false" for name in INFRASTRUCTURE]
 # component label -> the switch that removes it
 SWITCHES = {"kafka": "kafka.enabled", "mysql": "mysql.enabled", "influxdb": "influxdb.enabled",
             "memcached": "memcached.enabled", "keystone": "keystone.enabled", "api": "api.enabled",
             "persister": "persister.enabled", "thresh": "thresh.enabled",
             "notification": "notification.enabled", "log-api": "logApi.enabled", "agent": "agent.enabled",
+            "opensearch": "opensearch.enabled", "log-persister": "logPersister.enabled",
+            "log-search": "logSearch.enabled",
             "mon-db-upgrade": "jobs.monDbUpgrade.enabled", "influxdb-init": "jobs.influxdbInit.enabled",
             "kafka-init": "jobs.kafkaInit.enabled"}
 SCENARIOS = {
@@ -32,6 +36,7 @@ SCENARIOS = {
     "ingress-nodeport-no-persistence": [
         "api.ingress.enabled=true", "api.ingress.host=api.example", "api.ingress.tlsSecret=api-tls",
         "api.ingress.className=nginx", "keystone.ingress.enabled=true", "logApi.ingress.enabled=true",
+        "logSearch.ingress.enabled=true", "logSearch.service.type=NodePort", "opensearch.persistence.enabled=false",
         "api.service.type=NodePort", "keystone.service.type=LoadBalancer",
         "kafka.persistence.enabled=false", "mysql.persistence.enabled=false",
         "influxdb.persistence.enabled=false", "keystone.persistence.enabled=false",
@@ -87,9 +92,9 @@ def test_kubeconform_refuses_a_broken_object(tools):
 def test_default_release_has_every_component(tools):
     _, objects = render(tools)
     kinds = {(obj["kind"], component(obj)) for obj in objects}
-    for name in ("kafka", "mysql", "influxdb", "keystone"):
+    for name in ("kafka", "mysql", "influxdb", "keystone", "opensearch"):
         assert ("StatefulSet", name) in kinds
-    for name in ("memcached", "api", "persister", "thresh", "notification", "log-api"):
+    for name in ("memcached", "api", "persister", "thresh", "notification", "log-api", "log-persister", "log-search"):
         assert ("Deployment", name) in kinds
     assert ("DaemonSet", "agent") in kinds
     for name in ("mon-db-upgrade", "influxdb-init", "kafka-init"):
@@ -113,8 +118,8 @@ def test_a_disabled_component_leaves_no_object(tools, name):
 
 def test_external_infrastructure_is_used_and_not_deployed(tools):
     done, objects = render(tools, *EXTERNAL)
-    assert {component(obj) for obj in objects}.isdisjoint({"kafka", "mysql", "influxdb", "keystone", "memcached"})
-    assert not re.search(r"rel-monasca-(kafka|mysql|influxdb|keystone|memcached)(?![\w-])", done.stdout)
+    assert {component(obj) for obj in objects}.isdisjoint(INFRASTRUCTURE)
+    assert not re.search(rf"rel-monasca-({'|'.join(INFRASTRUCTURE)})(?![\w-])", done.stdout)
     env = {(obj["metadata"]["name"], c["name"], e["name"]): e.get("value")
            for obj, c in containers(objects) for e in c.get("env", [])}
     api = {name: value for (owner, cname, name), value in env.items() if cname == "api"}
@@ -122,6 +127,8 @@ def test_external_infrastructure_is_used_and_not_deployed(tools):
     assert api["MYSQL_PORT"] == "3307" and api["INFLUX_HOST"] == "influx.example"
     assert api["KEYSTONE_AUTH_URI"] == "https://keystone.example:5000"
     assert api["MEMCACHED_URI"] == "cache.example:11211"
+    assert env["rel-monasca-log-persister", "log-persister", "OPENSEARCH_URL"] == \
+        env["rel-monasca-log-search", "log-search", "OPENSEARCH_URL"] == "http://search.example:9200"
     assert all(ref["secretKeyRef"]["name"] == "my-passwords"
                for _, c in containers(objects) for e in c.get("env", []) if (ref := e.get("valueFrom", {})).get("secretKeyRef"))
     assert not any(obj["kind"] == "Secret" for obj in objects)
@@ -141,6 +148,11 @@ def test_passwords_only_in_the_secret(tools):
     literal = [(obj["metadata"]["name"], e["name"]) for obj, c in containers(objects) for e in c.get("env", [])
                if "PASSWORD" in e["name"] and "valueFrom" not in e]
     assert literal == []
+    # the logs search's Keystone user: its password for the service and for Keystone's bootstrap
+    keys = {(c["name"], e["name"]): e["valueFrom"]["secretKeyRef"]["key"]
+            for _, c in containers(objects) for e in c.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})}
+    assert keys["log-search", "KEYSTONE_SERVICE_PASSWORD"] == \
+        keys["keystone", "MONASCA_LOG_SEARCH_SERVICE_PASSWORD"] == "KEYSTONE_LOG_SEARCH_PASSWORD"
 
 
 def test_every_container_runs_unprivileged(tools):
@@ -148,7 +160,7 @@ def test_every_container_runs_unprivileged(tools):
     for obj, spec in pod_specs(objects):
         assert spec["securityContext"]["runAsNonRoot"] is True and spec["securityContext"]["runAsUser"] == 42400
     checked = list(containers(objects))
-    assert len(checked) >= 17
+    assert len(checked) >= 20
     for obj, container in checked:
         security = container["securityContext"]
         assert security["allowPrivilegeEscalation"] is False, container["name"]
@@ -157,7 +169,8 @@ def test_every_container_runs_unprivileged(tools):
     # compose's read-only roots, with their tmpfs
     read_only = {c["name"] for _, c in checked if c["securityContext"]["readOnlyRootFilesystem"]}
     rendering = {"keystone", "memcached", "thresh", "api", "log-api", "persister", "notification",
-                 "kafka", "influxdb", "mysql", "forwarder", "collector", "statsd"}
+                 "kafka", "influxdb", "mysql", "forwarder", "collector", "statsd",
+                 "opensearch", "log-persister", "log-search"}
     assert rendering <= read_only
     for _, container in checked:
         if container["name"] in rendering:
@@ -169,7 +182,7 @@ def test_services_are_probed_with_their_own_health_check(tools):
     _, objects = render(tools)
     services = [(obj, c) for obj, spec in pod_specs(objects) if obj["kind"] in ("Deployment", "StatefulSet", "DaemonSet")
                 for c in spec["containers"]]
-    assert len(services) == 13
+    assert len(services) == 16
     for obj, container in services:
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
             assert container[probe]["exec"]["command"] == ["monasca-health"], (container["name"], probe)
@@ -191,6 +204,7 @@ def test_images_default_to_the_app_version(tools):
     (["mysql.enabled=false", "mysql.external.host=db"], "secrets.existingSecret"),
     (["kafka.enabled=false"], "kafka.external.uri"),
     (["keystone.enabled=false", "secrets.existingSecret=s"], "keystone.external.url"),
+    (["opensearch.enabled=false"], "opensearch.external.url"),
 ])
 def test_values_that_cannot_work_are_refused_with_the_way_out(tools, sets, message):
     done, _ = render(tools, *sets, check=False)
@@ -206,11 +220,16 @@ def test_the_helm_test_hook_runs_the_smoke_checks_from_monasca_client(tools):
     script = container["args"][2]
     assert script == (CHART / "files" / "smoke.py").read_text()
     compile(script, "smoke.py", "exec")
-    for call in ("get_token", "metrics.create", "list_measurements"):
+    for call in ("get_token", "metrics.create", "list_measurements", '"/logs"', '"logs-search"', "/_msearch"):
         assert call in script
     env = {e["name"]: e for e in container["env"]}
     assert env["MONASCA_API_URL"]["value"] == "http://rel-monasca-api:8070/v2.0"
+    assert env["MONASCA_LOG_API_URL"]["value"] == "http://rel-monasca-log-api:5607/v2.0"
     assert env["OS_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "MONASCA_USER_PASSWORD"
+    # the log path is checked only when the log API, the persister and the search all run here
+    for switch in ("logApi.enabled", "logPersister.enabled", "logSearch.enabled"):
+        pod = next(obj for obj in render(tools, f"{switch}=false")[1] if obj["kind"] == "Pod")
+        assert "MONASCA_LOG_API_URL" not in {e["name"] for e in pod["spec"]["containers"][0]["env"]}, switch
 
 
 def test_catalog_public_urls_are_the_values_and_internal_ones_the_services(tools):
@@ -219,7 +238,7 @@ def test_catalog_public_urls_are_the_values_and_internal_ones_the_services(tools
     def env_of(objects):
         return {(c["name"], e["name"]): e.get("value") for _, c in containers(objects) for e in c.get("env", [])}
     env = env_of(render(tools, "keystone.publicUrl=https://id.example/", "api.publicUrl=https://mon.example/v2.0",
-                        "logApi.publicUrl=https://logs.example/v2.0")[1])
+                        "logApi.publicUrl=https://logs.example/v2.0", "logSearch.publicUrl=https://search.example")[1])
     assert env["keystone", "KEYSTONE_PUBLIC_URL"] == "https://id.example"
     assert env["keystone", "KEYSTONE_INTERNAL_URL"] == env["keystone", "KEYSTONE_ADMIN_URL"] == \
         "http://rel-monasca-keystone:5000"
@@ -227,13 +246,63 @@ def test_catalog_public_urls_are_the_values_and_internal_ones_the_services(tools
     assert env["keystone", "MONASCA_API_URL"] == "http://rel-monasca-api:8070/v2.0"
     assert env["keystone", "MONASCA_LOG_API_PUBLIC_URL"] == "https://logs.example/v2.0"
     assert env["keystone", "MONASCA_LOG_API_URL"] == "http://rel-monasca-log-api:5607/v2.0"
-    assert env["api", "KEYSTONE_AUTH_URI"] == env["log-api", "KEYSTONE_AUTH_URI"] == "https://id.example"
+    assert env["keystone", "MONASCA_LOG_SEARCH_PUBLIC_URL"] == "https://search.example"
+    assert env["keystone", "MONASCA_LOG_SEARCH_URL"] == "http://rel-monasca-log-search:5610"
+    assert env["api", "KEYSTONE_AUTH_URI"] == env["log-api", "KEYSTONE_AUTH_URI"] == \
+        env["log-search", "KEYSTONE_AUTH_URI"] == "https://id.example"
+    assert env["log-search", "KEYSTONE_IDENTITY_URI"] == "http://rel-monasca-keystone:5000"
     assert env["api", "KEYSTONE_IDENTITY_URI"] == "http://rel-monasca-keystone:5000"
 
     defaults = env_of(render(tools)[1])       # empty public URLs: the Services, for every interface
     assert defaults["keystone", "KEYSTONE_PUBLIC_URL"] == "http://rel-monasca-keystone:5000"
     assert defaults["keystone", "MONASCA_API_PUBLIC_URL"] == defaults["keystone", "MONASCA_LOG_API_PUBLIC_URL"] == ""
     assert defaults["api", "KEYSTONE_AUTH_URI"] == "http://rel-monasca-keystone:5000"
+    assert defaults["keystone", "MONASCA_LOG_SEARCH_PUBLIC_URL"] == ""
+    # no logs search here: Keystone makes neither its user nor its catalog entry
+    without = {name for cname, name in env_of(render(tools, "logSearch.enabled=false")[1]) if cname == "keystone"}
+    assert "KEYSTONE_ADMIN_PASSWORD" in without and not {n for n in without if "LOG_SEARCH" in n}
+
+
+def test_opensearch_holds_its_data_on_a_claim_with_the_heap_of_the_values(tools):
+    _, objects = render(tools, "opensearch.heap=2g", "opensearch.persistence.size=20Gi")
+    store = next(obj for obj in objects if obj["kind"] == "StatefulSet" and component(obj) == "opensearch")
+    container = store["spec"]["template"]["spec"]["containers"][0]
+    assert {e["name"]: e["value"] for e in container["env"]} == {"OPENSEARCH_HEAP": "2g"}
+    assert {"name": "data", "mountPath": "/var/lib/monasca/opensearch"} in container["volumeMounts"]
+    claim = store["spec"]["volumeClaimTemplates"][0]
+    assert claim["metadata"]["name"] == "data" and claim["spec"]["resources"]["requests"]["storage"] == "20Gi"
+    assert next(obj for obj in objects if obj["kind"] == "Service" and component(obj) == "opensearch")["spec"][
+        "ports"] == [{"name": "http", "port": 9200, "targetPort": "http"}]
+
+
+def test_opensearch_disabled_leaves_no_store_and_the_log_services_use_the_external_url(tools):
+    # no password of its own: no existingSecret needed, unlike MariaDB, InfluxDB and Keystone
+    done, objects = render(tools, "opensearch.enabled=false", "opensearch.external.url=https://logs-store.example:9243/")
+    assert [obj["metadata"]["name"] for obj in objects if component(obj) == "opensearch"] == []
+    assert "rel-monasca-opensearch" not in done.stdout
+    urls = {c["name"]: e["value"] for _, c in containers(objects) for e in c.get("env", []) if e["name"] == "OPENSEARCH_URL"}
+    assert urls == {"log-persister": "https://logs-store.example:9243", "log-search": "https://logs-store.example:9243"}
+    # and the built-in one is what they use otherwise
+    urls = {c["name"]: e["value"] for _, c in containers(render(tools)[1]) for e in c.get("env", [])
+            if e["name"] == "OPENSEARCH_URL"}
+    assert urls == {"log-persister": "http://rel-monasca-opensearch:9200", "log-search": "http://rel-monasca-opensearch:9200"}
+
+
+def test_log_services_take_their_settings_from_the_values(tools):
+    _, objects = render(tools, "logPersister.batchSize=100", "logPersister.batchWaitSeconds=0.5",
+                        "logPersister.storeRetrySeconds=30", "logPersister.indexShards=3", "logPersister.indexReplicas=1",
+                        "logPersister.replicas=4", "logSearch.gunicornWorkers=4", "logSearch.gunicornTimeout=90",
+                        "logSearch.opensearchTimeout=20", "logSearch.replicas=2")
+    env = {(c["name"], e["name"]): e.get("value") for _, c in containers(objects) for e in c.get("env", [])}
+    assert [env["log-persister", name] for name in ("KAFKA_URI", "BATCH_SIZE", "BATCH_WAIT_SECONDS", "STORE_RETRY_SECONDS",
+                                                    "LOGS_INDEX_SHARDS", "LOGS_INDEX_REPLICAS")] == \
+        ["rel-monasca-kafka:9092", "100", "0.5", "30", "3", "1"]
+    assert [env["log-search", name] for name in ("GUNICORN_WORKERS", "GUNICORN_TIMEOUT", "OPENSEARCH_TIMEOUT",
+                                                 "MEMCACHED_URI")] == ["4", "90", "20", "rel-monasca-memcached:11211"]
+    replicas = {component(obj): obj["spec"]["replicas"] for obj in objects if obj["kind"] == "Deployment"}
+    assert (replicas["log-persister"], replicas["log-search"]) == (4, 2)
+    service = next(obj for obj in objects if obj["kind"] == "Service" and component(obj) == "log-search")
+    assert service["spec"]["ports"] == [{"name": "http", "port": 5610, "targetPort": "http"}]
 
 
 def test_jobs_get_a_new_name_per_revision_and_wait_for_their_service(tools):

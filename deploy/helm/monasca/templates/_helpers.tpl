@@ -124,6 +124,11 @@ livenessProbe:
 {{- if .Values.influxdb.enabled }}8086{{ else }}{{ .Values.influxdb.external.port }}{{ end -}}
 {{- end -}}
 
+{{- define "monasca.opensearchUrl" -}}
+{{- if .Values.opensearch.enabled -}}http://{{ include "monasca.fullname" . }}-opensearch:9200
+{{- else -}}{{ required "opensearch.enabled=false needs opensearch.external.url (e.g. http://opensearch.example:9200)" .Values.opensearch.external.url | trimSuffix "/" }}{{- end -}}
+{{- end -}}
+
 {{- define "monasca.keystoneUrl" -}}
 {{- if .Values.keystone.enabled -}}http://{{ include "monasca.fullname" . }}-keystone:5000
 {{- else -}}{{ required "keystone.enabled=false needs keystone.external.url" .Values.keystone.external.url | trimSuffix "/" }}{{- end -}}
