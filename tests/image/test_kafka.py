@@ -1,4 +1,7 @@
-"""monasca/kafka: a KRaft broker that answers, the init-topics job, clean stop."""
+"""monasca/kafka: a KRaft broker that answers, the init-topics job, clean stop; three
+nodes of one quorum that lose no acknowledged message when one is lost."""
+import json
+import re
 import time
 import uuid
 
@@ -130,3 +133,89 @@ def test_init_topics_names_the_broker_that_never_came(kafka_image):
                     check=False, timeout=60)
     assert result.returncode != 0
     assert "kafka://kafka:9092" in result.stderr
+
+
+# Run in a container of the image on the cluster's network: "produce" sends
+# the numbers FIRST-LAST with acks=all, each one confirmed; "consume" reads
+# the topic from the start in a new consumer group until it has LAST numbers
+# (or 180 s passed) and prints those it got.
+CLIENT = """
+import json, sys, time
+from kafka import KafkaConsumer, KafkaProducer
+bootstrap = sys.argv[1].split(",")
+action, topic, group, first, last = sys.argv[2:]
+if action == "produce":
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", retries=10)
+    for number in range(int(first), int(last)):
+        producer.send(topic, str(number).encode()).get(timeout=60)
+    producer.close()
+else:
+    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest")
+    got, deadline = set(), time.monotonic() + 180
+    while len(got) < int(last) and time.monotonic() < deadline:
+        for records in consumer.poll(timeout_ms=1000).values():
+            got.update(int(record.value) for record in records)
+    consumer.close()
+    print(json.dumps(sorted(got)))
+"""
+
+
+@pytest.fixture
+def three_nodes(kafka_image):
+    """Three nodes of one KRaft quorum on a network of their own, replication 3."""
+    suffix = uuid.uuid4().hex[:8]
+    network, names = f"kafka3-test-{suffix}", [f"kafka3-test-{suffix}-{i}" for i in (1, 2, 3)]
+    voters = ",".join(f"{i}@{name}:9093" for i, name in enumerate(names, 1))
+    docker("network", "create", network)
+    try:
+        for i, name in enumerate(names, 1):
+            docker("run", "-d", "--name", name, "--network", network,
+                   "--health-interval", "2s", "--health-start-period", "120s",
+                   "-e", f"KAFKA_BROKER_ID={i}", "-e", f"KAFKA_CONTROLLER_QUORUM_VOTERS={voters}",
+                   "-e", f"KAFKA_ADVERTISED_HOST_NAME={name}",
+                   "-e", "KAFKA_REPLICATION_FACTOR=3", "-e", "KAFKA_MIN_INSYNC_REPLICAS=2",
+                   "-e", "KAFKA_HEAP_OPTS=-Xmx384M -Xms128M", kafka_image)
+        for name in names:
+            wait_healthy(name, timeout=300)
+        yield {"network": network, "names": names, "bootstrap": ",".join(f"{n}:9092" for n in names)}
+    finally:
+        for name in names:
+            docker("rm", "-f", "-v", name, check=False)
+        docker("network", "rm", network, check=False)
+
+
+def client(cluster, *args):
+    done = docker("run", "--rm", "--network", cluster["network"], IMAGE, "python3", "-c", CLIENT,
+                  cluster["bootstrap"], *args, check=False, timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    return done.stdout
+
+
+@pytest.mark.heavy("images/kafka/", "images/base/", "tests/image/test_kafka.py")
+def test_three_nodes_lose_no_acknowledged_message_when_one_is_lost(three_nodes):
+    first, second, third = three_nodes["names"]
+    quorum = docker("exec", first, "kafka-metadata-quorum.sh", "--bootstrap-server", "127.0.0.1:9092",
+                    "describe", "--status").stdout
+    voters = json.loads(re.search(r"^CurrentVoters:\s*(.*)$", quorum, re.MULTILINE).group(1))
+    assert sorted(voter["id"] for voter in voters) == [1, 2, 3], quorum
+
+    made = docker("run", "--rm", "--network", three_nodes["network"],
+                  "-e", f"KAFKA_URI={three_nodes['bootstrap']}", "-e", "KAFKA_CREATE_TOPICS=replicated:3:3",
+                  "-e", "KAFKA_TOPIC_CONFIG=min.insync.replicas=2", IMAGE, "init-topics", check=False, timeout=120)
+    assert "created replicated: 3 partitions, replication 3" in made.stdout, made.stdout + made.stderr
+    described = docker("exec", second, "kafka-topics.sh", "--bootstrap-server", "127.0.0.1:9092",
+                       "--describe", "--topic", "replicated").stdout
+    assert "ReplicationFactor: 3" in described and "min.insync.replicas=2" in described, described
+
+    # Before the loss, a group read creates __consumer_offsets (replication 3)
+    # as the persister's first read would.
+    client(three_nodes, "produce", "replicated", "-", "0", "100")
+    assert json.loads(client(three_nodes, "consume", "replicated", "before", "0", "100")) == list(range(100))
+
+    # A node lost as a node is: no clean shutdown. It leads one partition.
+    docker("kill", first)
+    client(three_nodes, "produce", "replicated", "-", "100", "200")
+    assert json.loads(client(three_nodes, "consume", "replicated", "after", "0", "200")) == list(range(200))
+    isr = docker("exec", third, "kafka-topics.sh", "--bootstrap-server", "127.0.0.1:9092",
+                 "--describe", "--topic", "replicated").stdout
+    assert re.findall(r"Isr: (\S+)", isr) and all("1" not in s.split(",") for s in re.findall(r"Isr: (\S+)", isr)), isr
