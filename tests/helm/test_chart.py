@@ -200,7 +200,7 @@ def test_images_default_to_the_app_version(tools):
 
 
 @pytest.mark.parametrize("sets, message", [
-    (["kafka.replicas=3"], "kafka.replicas must be 1"),
+    (["kafka.replicas=0"], "kafka.replicas must be 1 or more"),
     (["mysql.enabled=false", "mysql.external.host=db"], "secrets.existingSecret"),
     (["kafka.enabled=false"], "kafka.external.uri"),
     (["keystone.enabled=false", "secrets.existingSecret=s"], "keystone.external.url"),

@@ -180,8 +180,8 @@ volumeClaimTemplates:
 
 {{/* Refuse values that cannot work, naming the way out. */}}
 {{- define "monasca.validate" -}}
-{{- if and .Values.kafka.enabled (ne (int .Values.kafka.replicas) 1) -}}
-{{- fail "kafka.replicas must be 1: monasca/kafka runs a single KRaft node (controller on the loopback, quorum voters and replication factors fixed to itself); use an external Kafka cluster (kafka.enabled=false, kafka.external.uri) for more brokers" -}}
+{{- if lt (int .Values.kafka.replicas) 1 -}}
+{{- fail "kafka.replicas must be 1 or more: the brokers, and with an external Kafka its broker count (the topics are replicated min(3, kafka.replicas) times)" -}}
 {{- end -}}
 {{- if and (not .Values.secrets.existingSecret) (not (and .Values.mysql.enabled .Values.influxdb.enabled .Values.keystone.enabled)) -}}
 {{- fail "an external MariaDB, InfluxDB or Keystone has passwords of its own: put them in a Secret with the keys of monasca.env.example and set secrets.existingSecret" -}}
