@@ -119,9 +119,9 @@ def build(options: Options, progress: Progress | None = None,
         for level in _levels(images, plan):
             runnable = []
             for image in level:
-                failed_parent = image.parent in outcomes and outcomes[image.parent].status in ("failed", "skipped")
-                if failed_parent:
-                    outcomes[image.name] = Outcome(image.ref, "skipped", 0.0, f"parent {image.parent} did not build")
+                failed = [n for n in catalog.needs(image) if n in outcomes and outcomes[n].status in ("failed", "skipped")]
+                if failed:
+                    outcomes[image.name] = Outcome(image.ref, "skipped", 0.0, f"{failed[0]} did not build")
                     show.finished(image.ref, f"skipped ({outcomes[image.name].error})")
                 else:
                     runnable.append(image)
@@ -148,8 +148,8 @@ def _plan(images: dict[str, catalog.Image], options: Options) -> list[catalog.Im
 
 
 def _levels(images, plan):
-    """The plan grouped by depth in the parent tree: each group needs only earlier ones."""
-    depth = {image.name: len(catalog.ancestors(images, image.name)) for image in plan}
+    """The plan grouped by depth: each group needs only earlier ones."""
+    depth = {image.name: catalog.depth(images, image.name) for image in plan}
     return [[image for image in plan if depth[image.name] == level] for level in sorted(set(depth.values()))]
 
 
@@ -158,8 +158,10 @@ def _build_one(image: catalog.Image, setting: Setting, show: Progress) -> Outcom
     options = setting.options
     try:
         parent_ref, parent_inputs, parent_id = _parent(image, setting.images, options.base_image)
+        builder_ref, builder_inputs, _ = _needed(image, image.builder, setting.images)
         with _context(image, setting.root, options) as (context, component_facts):
-            inputs = inputs_digest(context, {"parent": parent_inputs})
+            inputs = inputs_digest(context, {"parent": parent_inputs,
+                                             **({"builder": builder_inputs} if image.builder else {})})
             if not options.force and engine.image_labels(image.ref).get(INPUTS_LABEL) == inputs:
                 show.finished(image.ref, "up to date")
                 return Outcome(image.ref, "up to date", time.monotonic() - started)
@@ -175,6 +177,7 @@ def _build_one(image: catalog.Image, setting: Setting, show: Progress) -> Outcom
                         sources.check_release(image, options.source_for(image))
                     engine.build(context, image.ref, log=log, no_cache=options.no_cache,
                                  build_args={"BASE_IMAGE": parent_ref,
+                                             **({"BUILDER_IMAGE": builder_ref} if image.builder else {}),
                                              "BUILD_INFO": versions_record(image, facts, component_facts)},
                                  labels=oci_labels(image, facts, inputs),
                                  secrets={"ca-bundle": setting.ca_bundle})
@@ -205,13 +208,19 @@ def _component_version(image: catalog.Image, setting: Setting) -> str:
 
 def _parent(image, images, base_image):
     """(reference, inputs digest, image id) of the image's parent."""
-    if image.parent is None:
+    if image.parent is not None and base_image and images[image.parent].recipe == "rootfs":
+        return _needed(image, image.parent, images, ref=base_image)
+    return _needed(image, image.parent, images)
+
+
+def _needed(image, name, images, ref=None):
+    """(reference, inputs digest, image id) of the catalog entry `name` that image's build uses."""
+    if name is None:
         return "", "", ""
-    parent = images[image.parent]
-    ref = base_image if base_image and parent.recipe == "rootfs" else parent.ref
+    ref = ref or images[name].ref
     info = engine.inspect_image(ref)
     if info is None:
-        raise UserError(f"parent image {ref} of {image.name} does not exist: "
+        raise UserError(f"image {ref}, which {image.name} is built with, does not exist: "
                         f"build it first, or check --base-image")
     labels = info.get("Config", {}).get("Labels") or {}
     return ref, labels.get(INPUTS_LABEL, info["Id"]), info["Id"]

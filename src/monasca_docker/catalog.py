@@ -21,6 +21,7 @@ class Image:
     title: str
     description: str
     parent: str | None = None
+    builder: str | None = None        # the entry whose image is its build stage (BUILDER_IMAGE)
     tag: str = "latest"
     recipe: str = "dockerfile"
     # Images that package a Monasca component (a Python distribution):
@@ -51,10 +52,11 @@ def parse(text: str) -> dict[str, Image]:
         if images[name].recipe not in RECIPES:
             raise UserError(f"catalog entry {name!r}: recipe must be one of {RECIPES}")
     for image in images.values():
-        if image.parent is not None and image.parent not in images:
-            raise UserError(f"catalog entry {image.name!r}: unknown parent {image.parent!r}")
+        for role, name in (("parent", image.parent), ("builder", image.builder)):
+            if name is not None and name not in images:
+                raise UserError(f"catalog entry {image.name!r}: unknown {role} {name!r}")
     for name in images:
-        ancestors(images, name)  # raises on a cycle
+        depth(images, name)  # raises on a cycle
     return images
 
 
@@ -84,6 +86,31 @@ def ancestors(images: dict[str, Image], name: str) -> list[str]:
     return chain
 
 
+def needs(image: Image) -> list[str]:
+    """The entries whose images this one's build uses: its parent and its builder."""
+    return [name for name in (image.parent, image.builder) if name is not None]
+
+
+def built_upon(images: dict[str, Image]) -> set[str]:
+    """The entries other images are built FROM or with (parents, builders): never run as services."""
+    return {name for image in images.values() for name in needs(image)}
+
+
+def requires(images: dict[str, Image], name: str) -> set[str]:
+    """Every entry that must be built before `name`: what it needs, and what those need."""
+    found = set()
+    for needed in needs(images[name]):
+        found |= {needed, *requires(images, needed)}
+    return found
+
+
+def depth(images: dict[str, Image], name: str, seen: tuple[str, ...] = ()) -> int:
+    """The longest chain of needed images under `name` (0 for a root): builds go by depth."""
+    if name in seen:
+        raise UserError(f"catalog has a cycle through {name!r}")
+    return max((1 + depth(images, needed, (*seen, name)) for needed in needs(images[name])), default=0)
+
+
 def check_names(images: dict[str, Image], names: list[str]) -> None:
     for name in names:
         if name not in images:
@@ -100,11 +127,10 @@ def build_order(images: dict[str, Image], names: list[str] | None = None) -> lis
     check_names(images, names)
     wanted = set(names)
     for name in names:
-        wanted.update(ancestors(images, name))
-    # Depth in the parent tree orders parents first; catalog order breaks ties.
+        wanted |= requires(images, name)
+    # Depth orders what is needed first; catalog order breaks ties.
     position = {name: i for i, name in enumerate(images)}
-    return sorted((images[n] for n in wanted),
-                  key=lambda img: (len(ancestors(images, img.name)), position[img.name]))
+    return sorted((images[n] for n in wanted), key=lambda img: (depth(images, img.name), position[img.name]))
 
 
 def folder(image: Image, root: Path | None = None) -> Path:

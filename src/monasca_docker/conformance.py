@@ -31,13 +31,33 @@ def required_files(image: Image, folder: Path, is_parent: bool) -> list[str]:
 
 
 def built_from_parent(image: Image, folder: Path, is_parent: bool) -> list[str]:
+    """FROM what monasca-docker passes: the parent, and for the build stage the catalog's builder."""
     lines = [line for line in _dockerfile(folder).splitlines() if line.strip() and not line.startswith("#")]
     problems = []
     if not lines or not lines[0].startswith("ARG BASE_IMAGE="):
         problems.append("the first instruction must be ARG BASE_IMAGE=<parent> (monasca-docker passes it)")
-    if not all(line.split()[1] == "${BASE_IMAGE}" for line in lines if line.upper().startswith("FROM ")):
-        problems.append("every stage must be FROM ${BASE_IMAGE}")
+    stages = [line.split()[1:] for line in lines if line.upper().startswith("FROM ")]
+    if image.builder:
+        if not any(line.startswith("ARG BUILDER_IMAGE=") for line in lines):
+            problems.append("the catalog names a builder: declare ARG BUILDER_IMAGE=<its image>")
+        if ["${BUILDER_IMAGE}", "AS", "builder"] not in stages:
+            problems.append("the catalog names a builder: the build stage must be FROM ${BUILDER_IMAGE} AS builder")
+        stages = [stage for stage in stages if stage[0] != "${BUILDER_IMAGE}"]
+    if not all(stage[0] == "${BASE_IMAGE}" for stage in stages):
+        problems.append("every stage must be FROM ${BASE_IMAGE}"
+                        + (" (or the build stage FROM ${BUILDER_IMAGE})" if image.builder else ""))
     return problems
+
+
+COMPILERS = re.compile(r"apt-get install[^\n]*\b(gcc|g\+\+|python3-dev|libc6-dev)\b")
+
+
+def compiles_only_in_the_builder(image: Image, folder: Path, is_parent: bool) -> list[str]:
+    """One place for compilers and headers: images/builder, which build stages start from."""
+    if is_parent or not COMPILERS.search(_dockerfile(folder)):
+        return []
+    return ["installs compilers or headers: add them to images/builder and name it as the image's "
+            "builder in images/catalog.toml"]
 
 
 def runs_unprivileged(image: Image, folder: Path, is_parent: bool) -> list[str]:
@@ -137,7 +157,7 @@ def _shows_default(row: str, default) -> bool:
         or f"``{shown}``" in row
 
 
-RULES = (required_files, built_from_parent, runs_unprivileged, has_health_check,
+RULES = (required_files, built_from_parent, compiles_only_in_the_builder, runs_unprivileged, has_health_check,
          execs_its_service, no_package_caches, readme_is_valid_rst, readme_documents_variables)
 
 

@@ -50,7 +50,7 @@ def run(root: Path, names: list[str] | None = None) -> list[str]:
     """Every problem found, one line each; empty when all is clean."""
     images = catalog.load(root)
     catalog.check_names(images, names or [])
-    parents = {image.parent for image in images.values()}
+    parents = catalog.built_upon(images)
     problems = []
     for image in images.values():
         if names and image.name not in names or image.recipe != "dockerfile":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import PurePosixPath
 
-from .catalog import Image, ancestors, build_order
+from .catalog import Image, build_order, requires
 from .tags import Event, Publication, tags_for
 
 
@@ -35,7 +35,7 @@ def directly_changed(images: dict[str, Image], changed: list[str]) -> set[str]:
 def affected(images: dict[str, Image], changed: list[str]) -> list[str]:
     """Names of the images to rebuild for these changed paths, parents first."""
     direct = directly_changed(images, changed)
-    hit = [name for name in images if direct & {name, *ancestors(images, name)}]
+    hit = [name for name in images if direct & {name, *requires(images, name)}]
     return [image.name for image in build_order(images, hit)] if hit else []
 
 

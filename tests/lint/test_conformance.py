@@ -6,7 +6,7 @@ from monasca_docker import catalog, conformance, lint
 from ..support import ROOT
 
 IMAGES = catalog.load(ROOT)
-PARENTS = {image.parent for image in IMAGES.values()}
+PARENTS = catalog.built_upon(IMAGES)
 DOCKERFILE_IMAGES = [image for image in IMAGES.values() if image.recipe == "dockerfile"]
 
 
@@ -86,6 +86,33 @@ def test_missing_start_script(folder):
 def test_not_from_base_image(folder):
     (folder / "Dockerfile").write_text(GOOD_DOCKERFILE.replace("FROM ${BASE_IMAGE}", "FROM debian"))
     assert problems(folder) == ["thing: every stage must be FROM ${BASE_IMAGE}"]
+
+
+BUILT_WITH_BUILDER = GOOD_DOCKERFILE.replace("ARG BASE_IMAGE=monasca/base:latest\n", """\
+ARG BASE_IMAGE=monasca/base:latest
+ARG BUILDER_IMAGE=monasca/builder:latest
+FROM ${BUILDER_IMAGE} AS builder
+RUN monasca-pip-install /src
+""")
+
+
+def test_the_build_stage_is_from_the_catalogs_builder(folder):
+    with_builder = catalog.Image(name="thing", repository="x/thing", title="t", description="d",
+                                 parent="base", builder="builder")
+    (folder / "Dockerfile").write_text(BUILT_WITH_BUILDER)
+    assert conformance.check(with_builder, folder, False) == []
+    assert problems(folder) == ["thing: every stage must be FROM ${BASE_IMAGE}"]   # no builder in the catalog
+    (folder / "Dockerfile").write_text(BUILT_WITH_BUILDER.replace("${BUILDER_IMAGE} AS", "${BASE_IMAGE} AS"))
+    assert conformance.check(with_builder, folder, False) == [
+        "thing: the catalog names a builder: the build stage must be FROM ${BUILDER_IMAGE} AS builder"]
+
+
+def test_compilers_only_in_the_builder(folder):
+    (folder / "Dockerfile").write_text(GOOD_DOCKERFILE + "RUN apt-get update && apt-get install -y gcc python3-dev"
+                                                         " && rm -rf /var/lib/apt/lists/*\n")
+    assert problems(folder) == ["thing: installs compilers or headers: add them to images/builder and name it "
+                                "as the image's builder in images/catalog.toml"]
+    assert problems(folder, is_parent=True) == []       # the builder itself
 
 
 def test_root_user(folder):

@@ -1,6 +1,6 @@
 import pytest
 
-from monasca_docker import catalog
+from monasca_docker import catalog, plan
 from monasca_docker.errors import UserError
 
 FAMILY = """
@@ -42,6 +42,36 @@ def test_build_order_puts_parents_first_and_keeps_catalog_order():
 def test_one_image_brings_its_ancestors_only():
     images = catalog.parse(FAMILY)
     assert names(catalog.build_order(images, ["client"])) == ["root", "base", "client"]
+
+
+WITH_BUILDER = FAMILY + """
+[images.builder]
+repository = "x/builder"
+parent = "base"
+title = "builder"
+description = "builder"
+
+[images.notification]
+repository = "x/notification"
+parent = "base"
+builder = "builder"
+title = "notification"
+description = "notification"
+"""
+
+
+def test_an_images_builder_is_built_before_it_and_its_change_rebuilds_it():
+    images = catalog.parse(WITH_BUILDER)
+    assert names(catalog.build_order(images, ["notification"])) == ["root", "base", "builder", "notification"]
+    assert names(catalog.build_order(images)) == ["root", "base", "api", "client", "builder", "notification"]
+    assert catalog.depth(images, "notification") == 3 and catalog.depth(images, "api") == 2
+    assert catalog.built_upon(images) == {"root", "base", "builder"}
+    assert plan.affected(images, ["images/builder/Dockerfile"]) == ["root", "base", "builder", "notification"]
+
+
+def test_unknown_builder_is_refused():
+    with pytest.raises(UserError, match="entry 'a': unknown builder 'nope'"):
+        catalog.parse('[images.a]\nrepository="a"\ntitle="a"\ndescription="a"\nbuilder="nope"\n')
 
 
 def test_unknown_image_names_the_closest_known_one():
