@@ -26,7 +26,7 @@ def test_a_change_to_one_image_folder_plans_only_that_image(clone):
     assert result.returncode == 0, result.stderr
     the_plan = json.loads(result.stdout)
     assert the_plan["changed"] == ["images/api/start.sh"]
-    assert the_plan["build"] == ["root", "base", "api"]       # ancestors are checked, not rebuilt
+    assert the_plan["build"] == ["root", "base", "builder", "api"]     # what it needs is checked, not rebuilt
     assert the_plan["tags"] == []
 
 
