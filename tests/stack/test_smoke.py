@@ -148,9 +148,9 @@ def msearch(url, token, text):
 
 
 def search_hits(url, token, text):
-    """The hits once there are any. The one response may be an error item rather than hits (CI
-    saw one, its cause unrecorded: a new index's shard still starting is one); it is printed and
-    waited out like an empty answer."""
+    """The hits once there are any. While the day's new index starts its shard, OpenSearch answers
+    the search with an error item (status 503) instead of hits: printed, and waited out like an
+    empty answer."""
     response = msearch(url, token, text)
     if isinstance(response, dict) and "error" in response:
         print("search not served yet:", json.dumps(response)[:300])
