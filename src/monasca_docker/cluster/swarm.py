@@ -140,8 +140,7 @@ def stack_config(root: Path, public_host: str) -> dict:
     for what they need themselves), restart (→ deploy.restart_policy: a job,
     restart "no", runs again only on failure), host addresses of ports. Ports
     are published on the node (mode host), services found by DNS round robin
-    (dnsrr), tmpfs become tmpfs mounts (Swarm's take a mode, not an owner, so
-    they are world-writable with the sticky bit: the container has one user).
+    (dnsrr); no read-only root (see IGNORED).
     """
     result = engine._docker(
         "compose", "--project-name", STACK, "--project-directory", str(stack.compose_dir(root)),
@@ -158,48 +157,65 @@ def swarm_service(compose_service: dict) -> dict:
     deploy = service.setdefault("deploy", {})
     deploy["endpoint_mode"] = "dnsrr"
     condition = "on-failure" if compose_service.get("restart", "no") == "no" else "any"
-    deploy.setdefault("restart_policy", {"condition": condition, "delay": "5s"})
+    deploy.setdefault("restart_policy", {"condition": condition, "delay": "10s"})
+    if "healthcheck" in service:
+        # Swarm replaces a task whose check fails (Compose only marks it):
+        # a JVM slow to start and a check slow to answer on a busy host get
+        # more time; checks every 15 s, as a node runs many of them.
+        service["healthcheck"] = {**service["healthcheck"], "interval": "15s", "timeout": "30s",
+                                  "start_period": "300s"}
     service["ports"] = [{"target": port["target"], "published": int(port["published"]),
                          "protocol": port.get("protocol", "tcp"), "mode": "host"}
                         for port in compose_service.get("ports", [])]
-    service["volumes"] = compose_service.get("volumes", []) + [
-        {"type": "tmpfs", "target": entry.split(":")[0], "tmpfs": {"mode": 0o1777}}
-        for entry in compose_service.get("tmpfs", [])]
     return service
 
 
-# Swarm ignores these (security_opt: the nodes' engines set no-new-privileges)
-# or, for networks, the stack's default overlay network is the one wanted.
-IGNORED = ("build", "depends_on", "restart", "networks", "tmpfs", "security_opt", "container_name")
+# Swarm ignores these (security_opt: the nodes' engines set no-new-privileges
+# instead), or, for networks, the stack's default overlay network is the one
+# wanted. A read-only root needs tmpfs folders owned by the service user, and
+# `stack deploy` passes a tmpfs neither an owner nor a mode (it is root's,
+# 0755): on Swarm the images write to their own folders in the container.
+IGNORED = ("build", "depends_on", "restart", "networks", "tmpfs", "read_only", "security_opt", "container_name")
 
 
-def deploy(root: Path, manager_address: str) -> set[str]:
-    """`docker stack deploy` of the stack file, handed over on stdin (it
-    holds passwords); the names of its jobs (the services that run once)."""
+def deploy(root: Path, manager_address: str) -> None:
+    """`docker stack deploy` of the stack file, handed over on stdin (it holds passwords)."""
     config = stack_config(root, manager_address)
     checked(docker("stack", "deploy", "--resolve-image", "never", "--prune", "--compose-file", "-", STACK,
                    host=manager_address, input=json.dumps(config)), "docker stack deploy")
-    return {name for name, service in config["services"].items()
-            if service["deploy"]["restart_policy"]["condition"] == "on-failure"}
 
 
-def unconverged(manager_address: str, jobs: set[str]) -> list[str]:
-    """Services not yet where they should be: a job's task not Complete, a
-    service's tasks not all running (and healthy, where the image checks)."""
-    result = docker("service", "ls", "--format", "{{.Name}} {{.Replicas}}", host=manager_address)
-    if result.returncode != 0:
+def unconverged(manager_address: str) -> list[str]:
+    """Services not yet where they should be: a job's task (restart on
+    failure only) not Complete, a service's tasks not all running (a task
+    with a health check runs once healthy)."""
+    listed = docker("service", "ls", "--format", "{{.Name}} {{.Replicas}}", host=manager_address)
+    if listed.returncode != 0:
         return ["the manager"]
     behind = []
-    for line in result.stdout.splitlines():
+    for line in listed.stdout.splitlines():
         name, replicas = line.split()[:2]
         running, wanted = replicas.split("/")
-        if name.removeprefix(f"{STACK}_") in jobs:
+        if is_job(manager_address, name):
             states = docker("service", "ps", "--format", "{{.CurrentState}}", name, host=manager_address).stdout
             if "Complete" not in states:
                 behind.append(f"{name} (not complete)")
-        elif running != wanted:     # a task with a health check runs once healthy
+        elif running != wanted:
             behind.append(f"{name} {replicas}")
     return behind
+
+
+def is_job(manager_address: str, service: str) -> bool:
+    condition = docker("service", "inspect", "--format", "{{.Spec.TaskTemplate.RestartPolicy.Condition}}",
+                       service, host=manager_address).stdout.strip()
+    return condition == "on-failure"
+
+
+def task_node(manager_address: str, service: str) -> str:
+    """The node (hostname) running the service's first task that should run."""
+    out = docker("service", "ps", "--filter", "desired-state=running", "--format", "{{.Node}}",
+                 f"{STACK}_{service}", host=manager_address).stdout.split()
+    return out[0] if out else ""
 
 
 # --- the commands ------------------------------------------------------------
@@ -215,8 +231,8 @@ def up(root: Path, nodes: int) -> int:
     form(addresses)
     print(f"swarm of {nodes} formed in {time.monotonic() - started:.0f} s")
     hand_images(root, addresses)
-    jobs = deploy(root, addresses[0])
-    wait_for(lambda: unconverged(addresses[0], jobs) == [], 900, "the stack converging", interval=5)
+    deploy(root, addresses[0])
+    wait_for(lambda: unconverged(addresses[0]) == [], 900, "the stack converging", interval=5)
     print(ready_message(root, addresses[0]))
     return 0
 
