@@ -88,6 +88,17 @@ def test_init_topics_grows_partitions_and_takes_topic_config(broker):
     assert "cleanup.policy=compact" in described
 
 
+def test_init_topics_refuses_more_replicas_than_brokers_clearly(broker):
+    # it waits up to MONASCA_WAIT_TIMEOUT for more brokers, then names the cause
+    result = init_topics(broker, "-e", "KAFKA_CREATE_TOPICS=unreplicable:1:3", "-e", "MONASCA_WAIT_TIMEOUT=6")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "InvalidReplicationFactorError" in result.stderr
+    assert "only 1 broker(s) are registered" in result.stderr
+    listed = docker("exec", broker["name"], "kafka-topics.sh", "--bootstrap-server", "127.0.0.1:9092",
+                    "--list").stdout.split()
+    assert "unreplicable" not in listed
+
+
 def test_console_tools_produce_and_consume(broker):
     docker("exec", "-i", broker["name"], "kafka-console-producer.sh", "--bootstrap-server",
            "127.0.0.1:9092", "--topic", "log", input="console-message\n", timeout=60)
@@ -174,6 +185,8 @@ def three_nodes(kafka_image):
                    "-e", f"KAFKA_BROKER_ID={i}", "-e", f"KAFKA_CONTROLLER_QUORUM_VOTERS={voters}",
                    "-e", f"KAFKA_ADVERTISED_HOST_NAME={name}",
                    "-e", "KAFKA_REPLICATION_FACTOR=3", "-e", "KAFKA_MIN_INSYNC_REPLICAS=2",
+                   # three JVMs starting on a busy host: no election storm
+                   "-e", "KAFKA_QUORUM_FETCH_TIMEOUT_MS=10000", "-e", "KAFKA_QUORUM_ELECTION_TIMEOUT_MS=5000",
                    "-e", "KAFKA_HEAP_OPTS=-Xmx384M -Xms128M", kafka_image)
         for name in names:
             wait_healthy(name, timeout=300)
