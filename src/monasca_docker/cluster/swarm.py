@@ -161,9 +161,10 @@ def swarm_service(compose_service: dict) -> dict:
     if "healthcheck" in service:
         # Swarm replaces a task whose check fails (Compose only marks it):
         # a JVM slow to start and a check slow to answer on a busy host get
-        # more time; checks every 15 s, as a node runs many of them.
+        # more time (Keystone's first start took over 5 min at load 55 here);
+        # checks every 15 s, as a node runs many of them.
         service["healthcheck"] = {**service["healthcheck"], "interval": "15s", "timeout": "30s",
-                                  "start_period": "300s"}
+                                  "retries": 10, "start_period": "600s"}
     service["ports"] = [{"target": port["target"], "published": int(port["published"]),
                          "protocol": port.get("protocol", "tcp"), "mode": "host"}
                         for port in compose_service.get("ports", [])]
