@@ -26,11 +26,14 @@ def test_ports_are_published_on_the_nodes(config):
                for published in ports.values() for port in published)
 
 
-def test_jobs_restart_only_on_failure_and_services_always(config):
+def test_jobs_restart_only_on_failure_without_a_health_check_and_services_always(config):
     conditions = {name: s["deploy"]["restart_policy"]["condition"] for name, s in config["services"].items()}
     assert {name for name, c in conditions.items() if c == "on-failure"} == {"mon-db-upgrade", "influxdb-init",
                                                                                "kafka-init"}
     assert set(conditions.values()) == {"on-failure", "any"}
+    # the images' server checks would have Swarm stop a job, and a stopped job counts as done
+    assert all(config["services"][name]["healthcheck"] == {"disable": True}
+               for name, condition in conditions.items() if condition == "on-failure")
 
 
 def test_stores_stay_with_their_volumes_on_the_manager_and_the_api_runs_everywhere(config):

@@ -156,9 +156,14 @@ def swarm_service(compose_service: dict) -> dict:
     service = {key: value for key, value in compose_service.items() if key not in IGNORED and value is not None}
     deploy = service.setdefault("deploy", {})
     deploy["endpoint_mode"] = "dnsrr"
-    condition = "on-failure" if compose_service.get("restart", "no") == "no" else "any"
-    deploy.setdefault("restart_policy", {"condition": condition, "delay": "10s"})
-    if "healthcheck" in service:
+    job = compose_service.get("restart", "no") == "no"
+    deploy.setdefault("restart_policy", {"condition": "on-failure" if job else "any", "delay": "10s"})
+    if job:
+        # A job runs an image meant for a server, with that server's check:
+        # Swarm would stop the job as unhealthy, and its clean exit on
+        # SIGTERM would count as done.
+        service["healthcheck"] = {"disable": True}
+    elif "healthcheck" in service:
         # Swarm replaces a task whose check fails (Compose only marks it):
         # a JVM slow to start and a check slow to answer on a busy host get
         # more time (Keystone's first start took over 5 min at load 55 here);
