@@ -204,7 +204,7 @@ def unconverged(manager_address: str) -> list[str]:
         running, wanted = replicas.split("/")
         if is_job(manager_address, name):
             states = docker("service", "ps", "--format", "{{.CurrentState}}", name, host=manager_address).stdout
-            if "Complete" not in states:
+            if not states.startswith("Complete"):      # its newest task
                 behind.append(f"{name} (not complete)")
         elif running != wanted:
             behind.append(f"{name} {replicas}")
