@@ -153,3 +153,11 @@ def push(local: str, target: str, config: Path | None = None) -> str:
         raise UserError(f"pushing {target} reported no digest")
     return found.group(1)
 
+
+def run(*args: str, stdin: str | None = None) -> str:
+    """Any docker command; its output, or a UserError naming the command and its last error line."""
+    result = _docker(*args, input=stdin)
+    if result.returncode != 0:
+        detail = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()[-1]
+        raise UserError(f"docker {' '.join(args[:3])} failed: {detail}")
+    return result.stdout
