@@ -117,6 +117,12 @@ def container_labels(selector: str, label: str) -> set[str]:
     return set(result.stdout.split())
 
 
+def run_attached(*args: str, env: dict[str, str] | None = None) -> int:
+    """A docker command whose output goes to ours: its exit status. `env` is
+    for values (passwords) that `-e NAME` hands on without putting them in argv."""
+    return _docker(*args, capture=False, env=env).returncode
+
+
 def remove_image(ref: str) -> None:
     _docker("image", "rm", "--force", ref)
 

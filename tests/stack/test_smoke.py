@@ -1,5 +1,6 @@
 """End-to-end smoke test of the running stack, with the real clients."""
 import json
+import subprocess
 import time
 
 import pytest
@@ -7,9 +8,9 @@ import requests
 from keystoneauth1 import exceptions as ks_exceptions
 
 from monasca_docker import stack
-from tests.support import ROOT, as_printed
+from tests.support import CLI, ROOT, as_printed
 
-from .conftest import docker, eventually, in_network, user_session
+from .conftest import NETWORK, docker, eventually, in_network, user_session
 
 
 def test_token_for_the_monasca_user_and_401_for_a_wrong_password(running_stack, keystone_url):
@@ -175,3 +176,23 @@ def test_a_posted_log_reaches_the_log_topic_and_a_search_hit(running_stack, keys
     assert (found["tenant"], found["service"], found["run"], found["log_level"]) == \
         (sess.get_project_id(), "smoke", unique, "Warning")
     assert msearch(search, None, unique) == 401
+
+
+SMOKE_CHECKS = ("ok: a token for mini-mon", "posted and queried back", "raised an alarm in state ALARM",
+                "found through http://log-search:5610", "ok: 401 from the logs search without a token")
+
+
+def test_monasca_docker_smoke_checks_the_stack_as_a_user(running_stack):
+    """`monasca-docker smoke`: monasca/client's monasca-smoke on the stack's network (the chart's
+    helm test runs the same program)."""
+    result = subprocess.run([CLI, "smoke"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for check in SMOKE_CHECKS:
+        assert check in result.stdout, result.stdout
+
+
+def test_the_smoke_check_fails_clearly_on_a_wrong_password(running_stack):
+    result = docker("run", "--rm", "--network", NETWORK, "--env", "OS_PASSWORD=not-it", "--env",
+                    "OS_INTERFACE=internal", "monasca/client", "monasca-smoke", check=False)
+    assert result.returncode == 1
+    assert "FAIL: Keystone refused mini-mon with OS_PASSWORD" in result.stderr, result.stderr
