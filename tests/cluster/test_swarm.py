@@ -56,7 +56,7 @@ def post(monasca, name, run, values):
     now = int(time.time() * 1000)
     monasca.metrics.create(jsonbody=[{"name": name, "dimensions": {"run": run}, "timestamp": now + i,
                                       "value": float(v)} for i, v in enumerate(values)])
-    return values
+    return list(values)
 
 
 def test_stack_on_a_swarm_survives_losing_a_node(manager):
