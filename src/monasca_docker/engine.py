@@ -164,6 +164,7 @@ def run(*args: str, stdin: str | None = None) -> str:
     """Any docker command; its output, or a UserError naming the command and its last error line."""
     result = _docker(*args, input=stdin)
     if result.returncode != 0:
-        detail = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()[-1]
-        raise UserError(f"docker {' '.join(args[:3])} failed: {detail}")
+        lines = [line for line in (result.stderr + result.stdout).splitlines()
+                 if line.strip() and not line.startswith("Run 'docker")]
+        raise UserError(f"docker {' '.join(args[:3])} failed: {(lines or ['no output'])[-1]}")
     return result.stdout

@@ -210,7 +210,12 @@ def make_pki(ips: list[str]) -> None:
 def network() -> ipaddress.IPv4Network:
     """The node network, made when missing; the engine picks a free subnet."""
     if not engine.run("network", "ls", "--quiet", "--filter", f"name=^{PREFIX}$").strip():
-        engine.run("network", "create", "--label", LABEL, PREFIX)
+        # fixed addresses need a subnet given at creation: the one the engine
+        # picks as free, given back to it
+        engine.run("network", "create", PREFIX)
+        subnet = json.loads(engine.run("network", "inspect", PREFIX))[0]["IPAM"]["Config"][0]["Subnet"]
+        engine.run("network", "rm", PREFIX)
+        engine.run("network", "create", "--label", LABEL, "--subnet", subnet, PREFIX)
     info = json.loads(engine.run("network", "inspect", PREFIX))[0]
     return ipaddress.ip_network(info["IPAM"]["Config"][0]["Subnet"])
 
