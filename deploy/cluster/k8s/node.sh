@@ -46,6 +46,8 @@ start() {  # NAME COMMAND...
 }
 
 start containerd containerd --config /etc/containerd/config.toml
+# kubelet exits when the runtime does not answer at its start
+for _ in $(seq 100); do [ -S /run/containerd/containerd.sock ] && break; sleep 0.2; done
 if [ "$CONTROL_PLANE" = 1 ]; then
     start etcd etcd --name "$NODE_NAME" --data-dir /var/lib/etcd \
         --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
