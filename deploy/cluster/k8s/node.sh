@@ -63,6 +63,11 @@ if [ "$CONTROL_PLANE" = 1 ]; then
         --service-account-key-file=$pki/sa.pub --service-account-signing-key-file=$pki/sa.key \
         --service-account-issuer=https://kubernetes.default.svc.cluster.local \
         --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction
+    # The controller manager exits when RBAC's default roles are not there yet.
+    for _ in $(seq 120); do
+        kubectl --kubeconfig=$pki/controller-manager.kubeconfig get --raw /readyz >/dev/null 2>&1 && break
+        sleep 1
+    done
     # A node that stops reporting is NotReady after 20 s (default 40 s), and
     # its pods leave the Services' endpoints then.
     start kube-controller-manager kube-controller-manager \
