@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ..support import CLI, ROOT, free_port
+from ..support import CLI, ROOT, docker, free_port
 
 USER, PASSWORD = "ci-publisher", "loopback-only-secret"
 
@@ -45,6 +45,10 @@ auth:
     yield f"127.0.0.1:{port}"
     server.terminate()
     server.wait()
+    # What the tests pushed is tagged with this registry in the engine too: untag it.
+    pushed = docker("images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", f"reference=127.0.0.1:{port}/*/*")
+    for ref in pushed.stdout.split():
+        docker("image", "rm", ref, check=False)
 
 
 def run_cli(*args, creds=True, env=None):
