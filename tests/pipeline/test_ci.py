@@ -46,7 +46,8 @@ def test_a_change_to_one_image_folder_rebuilds_only_that_image(clone, statsd_res
     summary = json.loads((clone / "build" / "ci-summary.json").read_text())
     statuses = {item["image"]: item["status"] for item in summary["images"]}
     assert statuses == {"monasca/debian:bookworm-slim": "up to date", "monasca/base:latest": "up to date",
-                        "monasca/agent-base:latest": "up to date", "monasca/statsd:latest": "built"}
+                        "monasca/builder:latest": "up to date", "monasca/agent-base:latest": "up to date",
+                        "monasca/statsd:latest": "built"}
     assert all(item["digest"].startswith("sha256:") for item in summary["images"])
 
 
