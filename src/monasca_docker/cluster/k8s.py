@@ -11,7 +11,6 @@ Binaries and the node's root file system come from scripts/k8s-tools.
 from __future__ import annotations
 
 import base64
-import errno
 import ipaddress
 import json
 import os
@@ -25,7 +24,7 @@ import yaml
 
 from .. import catalog, engine
 from ..errors import UserError
-from .nodes import UNPRIVILEGED
+from .nodes import UNPRIVILEGED, remove_cgroups
 
 PREFIX = "monasca-k8s"
 LABEL = f"{PREFIX}.cluster"
@@ -336,31 +335,11 @@ def down(root: Path) -> int:
         engine.run("volume", "rm", volume)
     if engine.run("network", "ls", "--quiet", "--filter", f"name=^{PREFIX}$").strip():
         engine.run("network", "rm", PREFIX)
-    remove_cgroups()
+    remove_cgroups(PREFIX)
     if STATE.exists():
         shutil.rmtree(STATE)
     print("k8s cluster removed")
     return 0
-
-
-def remove_cgroups() -> None:
-    """The nodes' cgroups in the host's hierarchies (the pods' are left behind
-    when a node container is killed): deepest first, each empty by then."""
-    for top in Path("/sys/fs/cgroup").glob(f"*/{PREFIX}-node*"):
-        if top.parent.is_symlink():  # cpu -> cpu,cpuacct: the same folders
-            continue
-        folders = [p for p in top.rglob("*") if p.is_dir()] + [top]
-        for folder in sorted(folders, key=lambda p: -len(p.parts)):
-            for _ in range(50):  # a killed node's processes may take a moment to leave
-                try:
-                    folder.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError as error:
-                    if error.errno != errno.EBUSY:
-                        raise UserError(f"cannot remove {folder}: {error}") from error
-                    time.sleep(0.1)
 
 
 def status(root: Path) -> int:

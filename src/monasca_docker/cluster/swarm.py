@@ -23,7 +23,7 @@ from pathlib import Path
 from .. import build as builder
 from .. import engine, stack
 from ..errors import UserError
-from .nodes import UNPRIVILEGED
+from .nodes import UNPRIVILEGED, remove_cgroups
 
 PREFIX = "monasca-swarm"            # every container, volume, network and cgroup this makes
 LABEL = "org.monasca-docker.cluster=swarm"
@@ -274,19 +274,8 @@ def down(root: Path) -> int:
         docker("volume", "rm", *volumes)
     if docker("network", "inspect", PREFIX).returncode == 0:
         docker("network", "rm", PREFIX)
-    remove_cgroups()
+    remove_cgroups(PREFIX)
     return 0
-
-
-def remove_cgroups() -> None:
-    """The nodes' engines put their containers into /<node>/<id> of the host's
-    hierarchies; a removed node leaves those folders behind (empty)."""
-    for top in Path("/sys/fs/cgroup").glob(f"*/{PREFIX}-node*"):
-        for folder in sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)) + [top]:
-            try:
-                folder.rmdir()
-            except OSError:
-                pass
 
 
 def wait_for(probe, timeout: float, what: str, interval: float = 1) -> None:
