@@ -103,12 +103,14 @@ def versions() -> dict[str, str]:
     }
 
 
-def compose(project: str, file: Path, env_file: Path, *args: str, capture: bool = False,
+def compose(project: str, files: list[Path], env_file: Path, *args: str, capture: bool = False,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """`docker compose` on one project: its file, whose folder is the project
-    directory, and its env file; `env` adds variables the file interpolates."""
-    return _docker("compose", "--project-name", project, "--project-directory", str(file.parent),
-                   "--file", str(file), "--env-file", str(env_file), *args, capture=capture, env=env)
+    """`docker compose` on one project: its files (each read over the one before;
+    the first one's folder is the project directory) and its env file; `env`
+    adds variables the files interpolate."""
+    return _docker("compose", "--project-name", project, "--project-directory", str(files[0].parent),
+                   *[arg for file in files for arg in ("--file", str(file))], "--env-file", str(env_file),
+                   *args, capture=capture, env=env)
 
 
 def container_labels(selector: str, label: str) -> set[str]:

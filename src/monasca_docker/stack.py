@@ -26,15 +26,18 @@ def compose_dir(root: Path) -> Path:
     return root / COMPOSE_DIR
 
 
-def compose(root: Path, *args: str, capture: bool = False) -> subprocess.CompletedProcess:
-    # Keystone's public endpoints are where this host reaches the published ports.
-    return engine.compose(PROJECT, compose_dir(root) / "docker-compose.yml", ensure_env_file(root), *args,
-                          capture=capture, env={"MONASCA_PUBLIC_HOST": public_host(env_values(root))})
+def compose(root: Path, *args: str, capture: bool = False, overrides: tuple[Path, ...] = (),
+            host: str | None = None) -> subprocess.CompletedProcess:
+    """Compose on the stack's file (with `overrides` over it). Keystone's public
+    endpoints are at `host`: by default where this host reaches the published ports."""
+    return engine.compose(PROJECT, [compose_dir(root) / "docker-compose.yml", *overrides], ensure_env_file(root),
+                          *args, capture=capture,
+                          env={"MONASCA_PUBLIC_HOST": host or public_host(env_values(root))})
 
 
-def compose_config(root: Path) -> dict:
+def compose_config(root: Path, overrides: tuple[Path, ...] = (), host: str | None = None) -> dict:
     """The compose file as Compose reads it: interpolated, defaults filled in."""
-    result = compose(root, "config", "--format", "json", capture=True)
+    result = compose(root, "config", "--format", "json", capture=True, overrides=overrides, host=host)
     if result.returncode != 0:
         raise UserError(f"Compose cannot read the stack's files: {result.stderr.strip()}")
     return json.loads(result.stdout)

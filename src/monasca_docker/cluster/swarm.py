@@ -142,12 +142,7 @@ def stack_config(root: Path, public_host: str) -> dict:
     are published on the node (mode host), services found by DNS round robin
     (dnsrr); no read-only root (see IGNORED).
     """
-    result = engine._docker(
-        "compose", "--project-name", STACK, "--project-directory", str(stack.compose_dir(root)),
-        "--file", str(stack.compose_dir(root) / "docker-compose.yml"), "--file", str(root / OVERRIDE),
-        "--env-file", str(stack.ensure_env_file(root)), "config", "--format", "json",
-        env={"MONASCA_PUBLIC_HOST": public_host})
-    config = json.loads(checked(result, "reading the compose file"))
+    config = stack.compose_config(root, overrides=(root / OVERRIDE,), host=public_host)
     services = {name: swarm_service(service) for name, service in config["services"].items()}
     return {"version": "3.9", "services": services, "volumes": {name: {} for name in config.get("volumes", {})}}
 
