@@ -127,13 +127,17 @@ def check_owner(root: Path) -> None:
                         f"run `monasca-docker down` in that checkout first")
 
 
+def build_images(names: list[str], purpose: str) -> None:
+    """Build what is missing of these images; a UserError naming each that did not build."""
+    failed = [o for o in builder.build(builder.Options(names=names)) if o.status in ("failed", "skipped")]
+    if failed:
+        raise UserError(f"cannot {purpose}: " + "; ".join(f"{o.image}: {o.error}" for o in failed))
+
+
 def up(root: Path, timeout: int) -> int:
     check_owner(root)
     ensure_env_file(root)
-    outcomes = builder.build(builder.Options(names=stack_images(root)))
-    failed = [o for o in outcomes if o.status in ("failed", "skipped")]
-    if failed:
-        raise UserError("cannot start the stack: " + "; ".join(f"{o.image}: {o.error}" for o in failed))
+    build_images(stack_images(root), "start the stack")
     result = compose(root, "up", "--detach", "--wait", "--wait-timeout", str(timeout))
     if result.returncode != 0:
         unwell = problems(root)
@@ -218,9 +222,7 @@ def smoke(root: Path) -> int:
     """monasca/client's `monasca-smoke` on the stack's network, as the monasca
     user with the internal endpoints: token, metrics, an alarm, a log."""
     client = catalog.load(root)["client"]
-    failed = [o for o in builder.build(builder.Options(names=[client.name])) if o.status in ("failed", "skipped")]
-    if failed:
-        raise UserError(f"cannot run the smoke check: {failed[0].image}: {failed[0].error}")
+    build_images([client.name], "run the smoke check")
     password = env_values(root)["MONASCA_USER_PASSWORD"]
     return engine.run_attached("run", "--rm", "--network", f"{PROJECT}_default", "--read-only", "--tmpfs", "/tmp",
                                "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
