@@ -13,22 +13,25 @@ from .errors import UserError
 SETUP_HINT = "run scripts/setup-engine (as root) to install and start one"
 
 
-def _docker(*args: str, capture: bool = True, config: Path | None = None, env: dict[str, str] | None = None,
-            **kwargs) -> subprocess.CompletedProcess:
+def docker(*args: str, capture: bool = True, config: Path | None = None, env: dict[str, str] | None = None,
+           host: str | None = None, **kwargs) -> subprocess.CompletedProcess:
     """Run the docker CLI; `config` is a DOCKER_CONFIG folder (credentials) to use,
-    `env` variables added to the environment."""
+    `env` variables added to the environment, `host` another engine's
+    DOCKER_HOST (a cluster node's) instead of this one."""
     if shutil.which("docker") is None:
         raise UserError(f"the docker CLI is not installed: {SETUP_HINT}")
     env = {**os.environ, "DOCKER_BUILDKIT": "1", **(env or {})}
     if config is not None:
         env["DOCKER_CONFIG"] = str(config)
+    if host is not None:
+        env["DOCKER_HOST"] = host
     return subprocess.run(["docker", *args], text=True, env=env,
                           capture_output=capture, **kwargs)
 
 
 def require_engine() -> str:
     """The engine's version; a clear error when none answers."""
-    result = _docker("version", "--format", "{{.Server.Version}}")
+    result = docker("version", "--format", "{{.Server.Version}}")
     if result.returncode != 0:
         detail = (result.stderr.strip().splitlines() or ["no answer"])[-1]
         raise UserError(f"no Docker engine answers ({detail}): {SETUP_HINT}")
@@ -37,7 +40,7 @@ def require_engine() -> str:
 
 def inspect_image(ref: str) -> dict | None:
     """`docker image inspect` of ref, or None when the image does not exist."""
-    result = _docker("image", "inspect", ref)
+    result = docker("image", "inspect", ref)
     if result.returncode != 0:
         return None
     return json.loads(result.stdout)[0]
@@ -71,7 +74,7 @@ def import_rootfs(tarball: Path, tag: str, *, labels: dict[str, str], log=None) 
 
 def _run_logged(args: list[str], log, failure: str) -> None:
     """Run docker with its output going to `log` (a file) or to our stdout."""
-    result = _docker(*args, capture=False, stdout=log, stderr=subprocess.STDOUT)
+    result = docker(*args, capture=False, stdout=log, stderr=subprocess.STDOUT)
     if result.returncode == 0:
         return
     message = f"{failure} (exit {result.returncode})"
@@ -84,7 +87,7 @@ def _run_logged(args: list[str], log, failure: str) -> None:
 
 def run_image(ref: str, *args: str) -> str:
     """Output of `docker run --rm ref args...`."""
-    result = _docker("run", "--rm", ref, *args)
+    result = docker("run", "--rm", ref, *args)
     if result.returncode != 0:
         raise UserError(f"docker run {ref} {' '.join(args)} failed: {result.stderr.strip()}")
     return result.stdout
@@ -93,7 +96,7 @@ def run_image(ref: str, *args: str) -> str:
 def versions() -> dict[str, str]:
     """Versions of the engine, CLI and plugins ('missing' where absent)."""
     def first_line(*args):
-        result = _docker(*args)
+        result = docker(*args)
         return result.stdout.strip().splitlines()[0] if result.returncode == 0 and result.stdout.strip() else "missing"
     return {
         "engine": first_line("version", "--format", "{{.Server.Version}}"),
@@ -108,35 +111,35 @@ def compose(project: str, files: list[Path], env_file: Path, *args: str, capture
     """`docker compose` on one project: its files (each read over the one before;
     the first one's folder is the project directory) and its env file; `env`
     adds variables the files interpolate."""
-    return _docker("compose", "--project-name", project, "--project-directory", str(files[0].parent),
+    return docker("compose", "--project-name", project, "--project-directory", str(files[0].parent),
                    *[arg for file in files for arg in ("--file", str(file))], "--env-file", str(env_file),
                    *args, capture=capture, env=env)
 
 
 def container_labels(selector: str, label: str) -> set[str]:
     """The values of `label` on every container (running or not) that has the label `selector`."""
-    result = _docker("ps", "--all", "--filter", f"label={selector}", "--format", f'{{{{.Label "{label}"}}}}')
+    result = docker("ps", "--all", "--filter", f"label={selector}", "--format", f'{{{{.Label "{label}"}}}}')
     return set(result.stdout.split())
 
 
 def run_attached(*args: str, env: dict[str, str] | None = None) -> int:
     """A docker command whose output goes to ours: its exit status. `env` is
     for values (passwords) that `-e NAME` hands on without putting them in argv."""
-    return _docker(*args, capture=False, env=env).returncode
+    return docker(*args, capture=False, env=env).returncode
 
 
 def remove_image(ref: str) -> None:
-    _docker("image", "rm", "--force", ref)
+    docker("image", "rm", "--force", ref)
 
 
 def root_dir() -> str:
     """Where the engine keeps images (for disk space checks)."""
-    return _docker("info", "--format", "{{.DockerRootDir}}").stdout.strip() or "/"
+    return docker("info", "--format", "{{.DockerRootDir}}").stdout.strip() or "/"
 
 
 def login(registry: str, user: str, password: str, config: Path) -> None:
     """Store credentials in the DOCKER_CONFIG folder `config` (password via stdin)."""
-    result = _docker("login", "--username", user, "--password-stdin", registry,
+    result = docker("login", "--username", user, "--password-stdin", registry,
                      config=config, input=password)
     if result.returncode == 0:
         return
@@ -148,10 +151,10 @@ def login(registry: str, user: str, password: str, config: Path) -> None:
 
 def push(local: str, target: str, config: Path | None = None) -> str:
     """Tag local as target, push it, return the pushed manifest digest."""
-    result = _docker("tag", local, target)
+    result = docker("tag", local, target)
     if result.returncode != 0:
         raise UserError(f"docker tag {local} {target} failed: {result.stderr.strip()}")
-    result = _docker("push", target, config=config)
+    result = docker("push", target, config=config)
     if result.returncode != 0:
         detail = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:]
         raise UserError(f"pushing {target} was refused: {' '.join(detail)} "
@@ -162,9 +165,25 @@ def push(local: str, target: str, config: Path | None = None) -> str:
     return found.group(1)
 
 
+def copy_images(refs: list[str], hosts: list[str]) -> None:
+    """Copy images from this engine to the engines at `hosts` (DOCKER_HOST
+    URLs): one `docker save` stream fed to every host's `docker load`, so
+    nothing is written to disk and no registry is needed."""
+    loads = [subprocess.Popen(["docker", "load", "--quiet"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                              env={**os.environ, "DOCKER_HOST": host}) for host in hosts]
+    save = subprocess.Popen(["docker", "save", *refs], stdout=subprocess.PIPE)
+    while chunk := save.stdout.read(1 << 20):
+        for load in loads:
+            load.stdin.write(chunk)
+    for load in loads:
+        load.stdin.close()
+    if save.wait() != 0 or any(load.wait() != 0 for load in loads):
+        raise UserError("copying the images failed (docker save | docker load): see above")
+
+
 def run(*args: str, stdin: str | None = None) -> str:
     """Any docker command; its output, or a UserError naming the command and its last error line."""
-    result = _docker(*args, input=stdin)
+    result = docker(*args, input=stdin)
     if result.returncode != 0:
         lines = [line for line in (result.stderr + result.stdout).splitlines()
                  if line.strip() and not line.startswith("Run 'docker")]

@@ -14,7 +14,6 @@ the service (mode host).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -34,8 +33,7 @@ OVERRIDE = Path("deploy") / "swarm" / "swarm.yml"
 
 def docker(*args: str, host: str | None = None, **kwargs) -> subprocess.CompletedProcess:
     """The docker CLI on this engine, or on a node's (host: its address)."""
-    env = {"DOCKER_HOST": f"tcp://{host}:2375"} if host else None
-    return engine._docker(*args, env=env, **kwargs)
+    return engine.docker(*args, host=f"tcp://{host}:2375" if host else None, **kwargs)
 
 
 def node_names() -> list[str]:
@@ -117,17 +115,7 @@ def hand_images(root: Path, addresses: list[str]) -> None:
     if failed:
         raise UserError("cannot hand the images over: " + "; ".join(f"{o.image}: {o.error}" for o in failed))
     refs = sorted({service["image"] for service in stack_config(root, addresses[0])["services"].values()})
-    env = dict(os.environ)
-    loads = [subprocess.Popen(["docker", "load", "--quiet"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                              env={**env, "DOCKER_HOST": f"tcp://{node}:2375"}) for node in addresses]
-    save = subprocess.Popen(["docker", "save", *refs], stdout=subprocess.PIPE)
-    while chunk := save.stdout.read(1 << 20):
-        for load in loads:
-            load.stdin.write(chunk)
-    for load in loads:
-        load.stdin.close()
-    if save.wait() != 0 or any(load.wait() != 0 for load in loads):
-        raise UserError("handing the images to the nodes failed (docker save | docker load): see above")
+    engine.copy_images(refs, [f"tcp://{node}:2375" for node in addresses])
 
 
 # --- the stack -----------------------------------------------------------
