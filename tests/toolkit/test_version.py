@@ -14,20 +14,20 @@ def versions(tmp_path):
 def test_record_then_show(tool, versions):
     path, env = versions
     assert tool("version", "record", "base_image=debian:bookworm", "toolkit=0.1.0", env=env).returncode == 0
-    assert tool("version", "record", "--section", "component", "name=monasca-api",
-                "version=4.1.0", "ref=a=b", env=env).returncode == 0
+    assert tool("version", "record", "--json", '{"component": {"name": "monasca-api", "version": "4.1.0"}}',
+                "ref=a=b", env=env).returncode == 0
     assert tool("version", "record", "toolkit=0.2.0", env=env).returncode == 0
     assert json.loads(path.read_text()) == {
-        "base_image": "debian:bookworm", "toolkit": "0.2.0",
-        "component": {"name": "monasca-api", "version": "4.1.0", "ref": "a=b"}}
+        "base_image": "debian:bookworm", "toolkit": "0.2.0", "ref": "a=b",
+        "component": {"name": "monasca-api", "version": "4.1.0"}}
 
     result = tool("version", "show", env=env)
     assert result.returncode == 0
     assert result.stdout == (
         "base_image:        debian:bookworm\n"
         "component.name:    monasca-api\n"
-        "component.ref:     a=b\n"
         "component.version: 4.1.0\n"
+        "ref:               a=b\n"
         "toolkit:           0.2.0\n")
     shown = tool("version", "show", "--json", env=env)
     assert json.loads(shown.stdout) == json.loads(path.read_text())
@@ -50,10 +50,8 @@ def test_corrupt_file(tool, versions):
     assert path.read_text() == "{not json"
 
 
-def test_bad_pair_and_section_clash(tool, versions):
+def test_bad_pair(tool, versions):
     path, env = versions
     result = tool("version", "record", "novalue", env=env)
     assert result.returncode == 1 and "expected KEY=VALUE, got 'novalue'" in result.stderr
-    tool("version", "record", "component=x", env=env)
-    result = tool("version", "record", "--section", "component", "a=b", env=env)
-    assert result.returncode == 1 and "'component' is a value, not a section" in result.stderr
+    assert not path.exists()

@@ -2,16 +2,14 @@
 
 Usage::
 
-    monasca-version record [--section NAME] [--json OBJECT] [--dist NAME]... [KEY=VALUE ...]
+    monasca-version record [--json OBJECT] [--dist NAME]... [KEY=VALUE ...]
     monasca-version show [--json]
 
 The record is one JSON object; ``MONASCA_VERSIONS_FILE`` overrides its path.
 ``record`` merges keys into it (creating the file), from KEY=VALUE pairs and
 from ``--json`` (one JSON object, as the image build passes it) and from
 ``--dist`` (the installed version of a Python distribution, under its
-name), at the top level or in
-the nested object ``NAME`` so that a child image can add its component's
-versions next to those of monasca-base without clobbering them. ``show``
+name); a child image's keys join its parent's. ``show``
 prints aligned ``key: value`` lines (``section.key`` for nested ones);
 ``--json`` prints the JSON as stored.
 """
@@ -100,15 +98,10 @@ def installed_versions(dists):
     return found
 
 
-def record(path, pairs, section=None, extra=None):
+def record(path, pairs, extra=None):
     data = load(path, missing_ok=True)
-    target = data
-    if section:
-        target = data.setdefault(section, {})
-        if not isinstance(target, dict):
-            raise VersionsError(f"{path}: {section!r} is a value, not a section")
-    target.update(extra or {})
-    target.update(parse_pairs(pairs))
+    data.update(extra or {})
+    data.update(parse_pairs(pairs))
     save(path, data)
 
 
@@ -132,7 +125,6 @@ def main(argv=None):
         prog="monasca-version", description="Show or record the image's build information.")
     commands = parser.add_subparsers(dest="command", required=True)
     rec = commands.add_parser("record", help="merge KEY=VALUE pairs into the record")
-    rec.add_argument("--section", help="store the pairs under this nested object")
     rec.add_argument("--json", dest="json_object", default="{}",
                      help="a JSON object to merge as well")
     rec.add_argument("--dist", action="append", default=[],
@@ -145,7 +137,7 @@ def main(argv=None):
     try:
         if args.command == "record":
             extra = {**parse_object(args.json_object), **installed_versions(args.dist)}
-            record(path, args.pairs, args.section, extra)
+            record(path, args.pairs, extra)
         elif args.json:
             print(json.dumps(load(path), indent=2, sort_keys=True))
         else:
