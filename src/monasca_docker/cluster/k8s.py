@@ -236,7 +236,8 @@ def start_registry(tools: Path, net: ipaddress.IPv4Network) -> None:
                "--volume", f"{storage}:/var/lib/docker-registry",
                "--entrypoint", "docker-registry", NODE_IMAGE, "serve", "/etc/monasca-k8s/registry.yml")
     deadline = time.monotonic() + 30
-    while subprocess.run(["curl", "-fsS", "-o", "/dev/null", f"http://127.0.0.1:{REGISTRY_PORT}/v2/"]).returncode:
+    # Quiet while it starts: refused and reset connections are expected then.
+    while subprocess.run(["curl", "-fs", "-o", "/dev/null", f"http://127.0.0.1:{REGISTRY_PORT}/v2/"]).returncode:
         if time.monotonic() > deadline:
             raise UserError(f"the registry did not answer: docker logs {PREFIX}-registry")
         time.sleep(0.5)
