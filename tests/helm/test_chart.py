@@ -186,6 +186,8 @@ def test_services_are_probed_with_their_own_health_check(tools):
     for obj, container in services:
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
             assert container[probe]["exec"]["command"] == ["monasca-health"], (container["name"], probe)
+        # A restart costs more than leaving a Service: liveness looks less often.
+        assert container["livenessProbe"]["periodSeconds"] > container["readinessProbe"]["periodSeconds"]
 
 
 def test_images_default_to_the_app_version(tools):

@@ -74,7 +74,7 @@ readinessProbe:
   failureThreshold: {{ $p.failureThreshold }}
 livenessProbe:
   exec: {command: [monasca-health]}
-  periodSeconds: {{ $p.periodSeconds }}
+  periodSeconds: {{ $p.livenessPeriodSeconds }}
   timeoutSeconds: {{ $p.timeoutSeconds }}
   failureThreshold: {{ $p.failureThreshold }}
 {{- end -}}
