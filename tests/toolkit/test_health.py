@@ -1,6 +1,7 @@
 """monasca-health: one pass over the checks, exit 0 only if all pass."""
 
 import socket
+import ssl
 import subprocess
 import sys
 
@@ -83,3 +84,63 @@ def test_short_timeout(tool):
         port = server.getsockname()[1]
         result = tool("health", "--timeout", "0.5", f"http://127.0.0.1:{port}/")
     assert result.returncode == 1 and "timed out" in result.stdout
+
+
+def test_bad_option_is_argparse_usage_error(tool):
+    # Options still go through argparse: its usage line and exit status 2.
+    result = tool("health", "--timeout", "soon", "tcp://127.0.0.1:1")
+    assert result.returncode == 2
+    assert "monasca-health: error: argument --timeout: invalid float value: 'soon'" in result.stderr
+
+
+def imported_modules(tool_environ, *args):
+    """The modules one `monasca-health ARGS` run imports, and its result."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "monasca_toolkit.health", *args],
+                            capture_output=True, text=True, env=tool_environ, timeout=60)
+    names = {line.rpartition("|")[2].strip() for line in result.stderr.splitlines()
+             if line.startswith("import time:")}
+    return names, result
+
+
+# What the cheap checks must not load: each costs every HEALTHCHECK run
+# milliseconds of CPU, in every container, every few seconds.
+HEAVY = {"argparse", "dataclasses", "inspect", "logging", "json", "ssl", "http.client",
+         "email", "urllib.request", "kafka", "pymysql"}
+
+
+def test_tcp_and_process_checks_import_no_http_client(tool_environ):
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        names, result = imported_modules(tool_environ, f"tcp://127.0.0.1:{server.getsockname()[1]}",
+                                         f"process:{sys.executable}")
+    assert result.returncode == 0, result.stdout
+    assert "monasca_toolkit.targets" in names and "socket" in names     # the list is real
+    assert not names & HEAVY, sorted(names & HEAVY)
+
+
+def test_http_check_imports_http_client_not_urllib_request(tool_environ, http_server):
+    http_server.statuses["/healthcheck"] = 200
+    names, result = imported_modules(tool_environ, http_server.url("/healthcheck"))
+    assert result.returncode == 0, result.stdout
+    assert "http.client" in names
+    assert not names & {"urllib.request", "argparse", "dataclasses", "logging", "kafka", "pymysql"}
+
+
+def test_https_certificate_is_verified_unless_insecure(tool, status_server, tmp_path):
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    server = status_server()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.server.socket = context.wrap_socket(server.server.socket, server_side=True)
+    server.statuses["/healthcheck"] = 200
+    url = f"https://127.0.0.1:{server.port}/healthcheck"
+    try:
+        refused = tool("health", url)
+        insecure = tool("health", url + "#insecure")
+    finally:
+        server.close()
+    assert refused.returncode == 1
+    assert refused.stdout == f"FAILED: {url}: TLS error: CERTIFICATE_VERIFY_FAILED\n"
+    assert insecure.returncode == 0, insecure.stdout
