@@ -60,6 +60,18 @@ def compiles_only_in_the_builder(image: Image, folder: Path, is_parent: bool) ->
             "builder in images/catalog.toml"]
 
 
+def takes_only_the_venv_layer(image: Image, folder: Path, is_parent: bool) -> list[str]:
+    """Copying the build stage's whole /opt/monasca stores base's venv a second time
+    and keeps the files of the toolkit's packages the install replaced."""
+    text = _dockerfile(folder)
+    if not image.builder or ("monasca-venv-layer /layer" in text and "from=builder,source=/layer," in text
+                             and "--from=builder /opt/monasca" not in text):
+        return []
+    return ["the build stage must end with `monasca-venv-layer /layer` and the runtime stage take only "
+            "that layer (RUN --mount=type=bind,from=builder,source=/layer,...: images/builder/README.rst), "
+            "not all of /opt/monasca"]
+
+
 def runs_unprivileged(image: Image, folder: Path, is_parent: bool) -> list[str]:
     users = re.findall(r"^USER\s+(\S+)", _dockerfile(folder), re.MULTILINE)
     if users and users[-1] in ("root", "0"):
@@ -157,8 +169,9 @@ def _shows_default(row: str, default) -> bool:
         or f"``{shown}``" in row
 
 
-RULES = (required_files, built_from_parent, compiles_only_in_the_builder, runs_unprivileged, has_health_check,
-         execs_its_service, no_package_caches, readme_is_valid_rst, readme_documents_variables)
+RULES = (required_files, built_from_parent, compiles_only_in_the_builder, takes_only_the_venv_layer,
+         runs_unprivileged, has_health_check, execs_its_service, no_package_caches, readme_is_valid_rst,
+         readme_documents_variables)
 
 
 def check(image: Image, folder: Path, is_parent: bool) -> list[str]:

@@ -92,8 +92,11 @@ BUILT_WITH_BUILDER = GOOD_DOCKERFILE.replace("ARG BASE_IMAGE=monasca/base:latest
 ARG BASE_IMAGE=monasca/base:latest
 ARG BUILDER_IMAGE=monasca/builder:latest
 FROM ${BUILDER_IMAGE} AS builder
-RUN monasca-pip-install /src
-""")
+RUN monasca-pip-install /src && monasca-venv-layer /layer
+""").replace("USER monasca", """RUN --mount=type=bind,from=builder,source=/layer,target=/mnt cp -a /mnt/opt/monasca/. /opt/monasca/
+USER monasca""", 1)
+WITH_BUILDER = catalog.Image(name="thing", repository="x/thing", title="t", description="d",
+                             parent="base", builder="builder")
 
 
 def test_the_build_stage_is_from_the_catalogs_builder(folder):
@@ -105,6 +108,20 @@ def test_the_build_stage_is_from_the_catalogs_builder(folder):
     (folder / "Dockerfile").write_text(BUILT_WITH_BUILDER.replace("${BUILDER_IMAGE} AS", "${BASE_IMAGE} AS"))
     assert conformance.check(with_builder, folder, False) == [
         "thing: the catalog names a builder: the build stage must be FROM ${BUILDER_IMAGE} AS builder"]
+
+
+def test_the_runtime_takes_only_the_venv_layer(folder):
+    (folder / "Dockerfile").write_text(BUILT_WITH_BUILDER)
+    assert conformance.check(WITH_BUILDER, folder, False) == []
+    whole_venv = ["thing: the build stage must end with `monasca-venv-layer /layer` and the runtime stage take "
+                  "only that layer (RUN --mount=type=bind,from=builder,source=/layer,...: "
+                  "images/builder/README.rst), not all of /opt/monasca"]
+    (folder / "Dockerfile").write_text(BUILT_WITH_BUILDER.replace(
+        "USER monasca", "COPY --from=builder /opt/monasca /opt/monasca\nUSER monasca", 1))
+    assert conformance.check(WITH_BUILDER, folder, False) == whole_venv
+    (folder / "Dockerfile").write_text(BUILT_WITH_BUILDER.replace(" && monasca-venv-layer /layer", ""))
+    assert conformance.check(WITH_BUILDER, folder, False) == whole_venv
+    assert "monasca-venv-layer" not in " ".join(problems(folder))   # no builder in the catalog: not asked
 
 
 def test_compilers_only_in_the_builder(folder):
