@@ -3,13 +3,76 @@
 # gzip of `docker save`), against a naive single-stage build of api,
 # persister and notification (Debian python3 with gcc, pip install); cold
 # build time of all images; rebuild time after a one-line change in one
-# image's start script. Pass --cold to empty the layer cache first (slow).
+# image's start script. Pass --cold to empty the layer cache first (slow),
+# --sizes for the size table alone (no build, nothing changed).
+#
+# Size goals (issue #11): monasca/api at most 250 MB; an infrastructure image
+# (built FROM base without the Python builder) at most monasca/base (Debian's
+# root, Python and the toolkit) plus 1.5 times its payload: the Installed-Size
+# of the Debian packages it adds to base (their closure) and what it keeps
+# under /opt beside the toolkit's venv (Kafka's and OpenSearch's jars).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cli=.venv/bin/monasca-docker
 
 elapsed() { local start=$SECONDS; "$@" >/dev/null; echo $((SECONDS - start)); }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
+
+# "package installed-size-in-KiB" lines of an image's dpkg database.
+packages() {
+    docker run --rm --entrypoint dpkg-query "$1" -W -f '${Package} ${Installed-Size}\n' | sort
+}
+
+# Bytes an image adds over monasca/base: Debian packages base lacks, and /opt
+# beyond /opt/monasca.
+payload() {
+    local kib opt
+    kib=$(join -v 1 <(packages "$1") <(packages monasca/base) | awk '{ s += $2 } END { print s + 0 }')
+    opt=$(docker run --rm --entrypoint du "$1" -sb --exclude=/opt/monasca /opt | cut -f1)
+    echo $((kib * 1024 + opt))
+}
+
+# The goal of an image in bytes, or "-" when #11 sets none.
+goal() {
+    local name=$1 ref=$2
+    if [ "$name" = api ]; then
+        echo 250000000
+    elif [ "$(image_field "$name" parent)" = base ] && [ -z "$(image_field "$name" builder)" ] \
+            && [ "$name" != builder ]; then
+        local base
+        base=$(docker image inspect --format '{{.Size}}' monasca/base)
+        echo $((base + $(payload "$ref") * 3 / 2))
+    else
+        echo -
+    fi
+}
+
+image_field() {
+    .venv/bin/python -c 'import sys; from monasca_docker import catalog
+print(getattr(catalog.load()[sys.argv[1]], sys.argv[2]) or "")' "$1" "$2"
+}
+
+size_table() {
+    printf '%-34s %8s %8s  %s\n' image "MB" "MB gzip" "goal MB"
+    while read -r name ref; do
+        bytes=$(docker image inspect --format '{{.Size}}' "$ref")
+        gz=$(docker save "$ref" | gzip -1 | wc -c)
+        want=$(goal "$name" "$ref")
+        if [ "$want" = - ]; then
+            verdict=-
+        elif [ "$bytes" -le "$want" ]; then
+            verdict="$(mb "$want") met"
+        else
+            verdict="$(mb "$want") MISSED"
+        fi
+        printf '%-34s %8s %8s  %s\n' "$ref" "$(mb "$bytes")" "$(mb "$gz")" "$verdict"
+    done < <($cli list | awk '{print $1, $2}')
+}
+
+if [ "${1:-}" = --sizes ]; then
+    size_table
+    exit
+fi
 
 if [ "${1:-}" = --cold ]; then
     docker image ls --format '{{.Repository}}:{{.Tag}}' 'monasca/*' | xargs -r docker image rm --force >/dev/null
@@ -19,12 +82,7 @@ else
     echo "build of all images (warm cache): $(elapsed $cli build) s"
 fi
 
-printf '%-34s %10s %10s\n' image "MB" "MB gzip"
-while read -r ref; do
-    bytes=$(docker image inspect --format '{{.Size}}' "$ref")
-    gz=$(docker save "$ref" | gzip -1 | wc -c)
-    printf '%-34s %10s %10s\n' "$ref" "$(mb "$bytes")" "$(mb "$gz")"
-done < <($cli list | awk '{print $2}')
+size_table
 
 # The naive way: one stage, compilers kept, three services in one image.
 naive=$(mktemp -d)
