@@ -105,7 +105,7 @@ def imported_modules(tool_environ, *args):
 # What the cheap checks must not load: each costs every HEALTHCHECK run
 # milliseconds of CPU, in every container, every few seconds.
 HEAVY = {"argparse", "dataclasses", "inspect", "logging", "json", "ssl", "http.client",
-         "email", "urllib.request", "kafka", "pymysql"}
+         "email", "urllib.request", "kafka", "pymysql", "encodings.idna"}
 
 
 def test_tcp_and_process_checks_import_no_http_client(tool_environ):
