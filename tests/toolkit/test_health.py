@@ -144,3 +144,8 @@ def test_https_certificate_is_verified_unless_insecure(tool, status_server, tmp_
     assert refused.returncode == 1
     assert refused.stdout == f"FAILED: {url}: TLS error: CERTIFICATE_VERIFY_FAILED\n"
     assert insecure.returncode == 0, insecure.stdout
+
+
+def test_http_query_without_path_is_sent_as_slash_query(tool, http_server):
+    http_server.statuses["/?ready=1"] = 200
+    assert tool("health", f"http://127.0.0.1:{http_server.port}?ready=1").returncode == 0

@@ -69,7 +69,7 @@ def http_request(url, timeout, method="GET", body=None, headers=None, insecure=F
     parts = urllib.parse.urlsplit(url)
     if not parts.hostname:
         raise ProbeError("no host given")
-    target = urllib.parse.urlunsplit(("", "", parts.path, parts.query, ""))
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         if parts.scheme == "https":
             context = ssl._create_unverified_context() if insecure else None
@@ -77,7 +77,7 @@ def http_request(url, timeout, method="GET", body=None, headers=None, insecure=F
         else:
             connection = http.client.HTTPConnection(parts.netloc, timeout=timeout)
         try:
-            connection.request(method, target or "/", body=body, headers=headers or {})
+            connection.request(method, target, body=body, headers=headers or {})
             response = connection.getresponse()
             return response.status, response.read()
         finally:
