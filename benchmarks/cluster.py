@@ -5,9 +5,11 @@
    cache and the node images made again; without it the cluster's first
    `up` as the cache stands), then warm (everything cached), each from
    `cluster up` to 3 nodes Ready and CoreDNS running;
-2. `helm install` of deploy/helm/monasca (VALUES below) to every pod Ready
-   (on this 2-core machine it was not, after 20 minutes: see issue #12);
-3. node loss: node3 stopped to NotReady, and started to Ready again.
+2. `helm install` of deploy/helm/monasca (VALUES below) to every pod Ready,
+   where the api and persister replicas run, and `helm test` (monasca-smoke:
+   token, metrics posted and read back, an alarm);
+3. node loss: node3 stopped to NotReady, `helm test` again while it is down,
+   and node3 started to Ready again.
 
 Leaves no cluster behind:
 
@@ -23,11 +25,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHART = ROOT / "deploy" / "helm" / "monasca"
 # Cut to what 2 cores carry: no PersistentVolumes (no storage provisioner
-# here), api and persister at 2 replicas of 1 worker each.
+# here), no log services or agent, fewer topic partitions; api (1 worker) and
+# persister at 3 replicas, as many as there are nodes.
 VALUES = {
-    "api.replicas": "2", "api.gunicornWorkers": "1", "persister.replicas": "2",
-    "logApi.gunicornWorkers": "1", "logSearch.gunicornWorkers": "1",
-    **{f"{c}.persistence.enabled": "false" for c in ("kafka", "mysql", "influxdb", "opensearch", "keystone")},
+    "api.replicas": "3", "api.gunicornWorkers": "1", "persister.replicas": "3",
+    **{f"{c}.enabled": "false" for c in ("opensearch", "logApi", "logPersister", "logSearch", "agent")},
+    **{f"{c}.persistence.enabled": "false" for c in ("kafka", "mysql", "influxdb", "keystone")},
+    **{f"jobs.kafkaInit.topics.{topic}": "3" for topic in (
+        "alarm-state-transitions", "alarm-notifications", "retry-notifications", "events",
+        "60-seconds-notifications", "log")},
+    "jobs.kafkaInit.topics.metrics": "12",
 }
 CLI = str(Path(sys.executable).parent / "monasca-docker")
 
@@ -65,12 +72,20 @@ def main():
         *[arg for key, value in VALUES.items() for arg in ("--set", f"{key}={value}")],
         "--wait", "--wait-for-jobs", "--timeout", "30m")
     installed = time.monotonic() - started
+    spread = run(*kubectl, "get", "pods", "-l", "app.kubernetes.io/component in (api,persister)", "-o",
+                 "jsonpath={range .items[*]}{.metadata.labels.app\\.kubernetes\\.io/component}@{.spec.nodeName} {end}")
+    started = time.monotonic()
+    run(helm, "--kubeconfig", kubeconfig, "test", "monasca", "--timeout", "10m")
+    smoke = time.monotonic() - started
 
     run("docker", "stop", "--time", "1", "monasca-k8s-node3")
     started = time.monotonic()
     while "NotReady" not in run(*kubectl, "get", "node", "node3"):
         time.sleep(1)
     not_ready = time.monotonic() - started
+    started = time.monotonic()
+    run(helm, "--kubeconfig", kubeconfig, "test", "monasca", "--timeout", "10m")
+    smoke_down = time.monotonic() - started
     run("docker", "start", "monasca-k8s-node3")
     started = time.monotonic()
     while subprocess.run([CLI, "cluster", "status", "--kind", "k8s"], capture_output=True).returncode:
@@ -81,7 +96,10 @@ def main():
     print(f"cluster up, 3 nodes Ready ({'cold' if env else 'first'}): {cold:7.1f} s\n"
           f"cluster up, 3 nodes Ready (warm):  {warm:7.1f} s\n"
           f"helm install to all pods Ready:   {installed:7.1f} s\n"
+          f"  replicas (component@node): {spread}\n"
+          f"helm test (monasca-smoke) passed: {smoke:7.1f} s\n"
           f"node3 stopped to NotReady:        {not_ready:7.1f} s\n"
+          f"helm test, node3 down, passed:    {smoke_down:7.1f} s\n"
           f"node3 started to Ready again:     {recovered:7.1f} s")
 
 
