@@ -56,3 +56,37 @@ def test_runs_unprivileged_and_only_the_builder_has_compilers(built, image):
     uid, compiler = result.stdout.split()
     assert uid != "0"
     assert (compiler != "no-compiler") == (image.name in BUILDERS), compiler
+
+
+PYTHON_IMAGES = [image for image in IMAGES if image.builder]
+# Names of the distributions found twice, and the shared objects under the
+# venv that still carry debug sections.
+VENV_CHECK = """
+import collections, importlib.metadata, json, pathlib, struct, sys
+def sections(data):  # the section names of a 64-bit ELF file
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    size, count, names = struct.unpack_from("<HHH", data, 0x3A)
+    header = lambda i: struct.unpack_from("<I20xQQ", data, shoff + i * size)
+    _, start, length = header(names)
+    table = data[start:start + length]
+    return {table[n:table.index(0, n)] for n, _, _ in map(header, range(count))}
+names = collections.Counter(d.metadata["Name"].lower().replace("_", "-") for d in importlib.metadata.distributions())
+debug = [str(p) for p in pathlib.Path(sys.prefix).rglob("*.so*")
+         if p.is_file() and b".debug_info" in sections(p.read_bytes())]
+print(json.dumps({"twice": sorted(n for n, c in names.items() if c > 1), "debug": sorted(debug)}))
+"""
+
+
+def venv_facts(ref):
+    return json.loads(docker("run", "--rm", "--entrypoint", "python", ref, "-c", VENV_CHECK).stdout)
+
+
+@pytest.mark.parametrize("image", PYTHON_IMAGES, ids=lambda image: image.name)
+def test_one_version_of_each_distribution_and_no_debug_symbols_added(built, image):
+    # The runtime stage takes only what the install changed in base's venv
+    # (images/builder/monasca-venv-layer): a toolkit package that the lock
+    # pins at another version leaves no second *.dist-info behind, and the
+    # compiled modules the install added are stripped.
+    facts = venv_facts(image.ref)
+    assert facts["twice"] == []
+    assert set(facts["debug"]) <= set(venv_facts("monasca/base:latest")["debug"])
