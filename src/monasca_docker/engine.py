@@ -112,8 +112,8 @@ def compose(project: str, files: list[Path], env_file: Path, *args: str, capture
     the first one's folder is the project directory) and its env file; `env`
     adds variables the files interpolate."""
     return docker("compose", "--project-name", project, "--project-directory", str(files[0].parent),
-                   *[arg for file in files for arg in ("--file", str(file))], "--env-file", str(env_file),
-                   *args, capture=capture, env=env)
+                  *[arg for file in files for arg in ("--file", str(file))], "--env-file", str(env_file),
+                  *args, capture=capture, env=env)
 
 
 def container_labels(selector: str, label: str) -> set[str]:
@@ -140,7 +140,7 @@ def root_dir() -> str:
 def login(registry: str, user: str, password: str, config: Path) -> None:
     """Store credentials in the DOCKER_CONFIG folder `config` (password via stdin)."""
     result = docker("login", "--username", user, "--password-stdin", registry,
-                     config=config, input=password)
+                    config=config, input=password)
     if result.returncode == 0:
         return
     detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
