@@ -5,6 +5,8 @@ import ssl
 import subprocess
 import sys
 
+import pytest
+
 
 def test_http_ok(tool, http_server):
     http_server.statuses["/healthcheck"] = 200
@@ -55,16 +57,23 @@ def test_tcp(tool, free_port):
     assert result.returncode == 1 and "connection refused" in result.stdout
 
 
-def test_process_alive_and_missing(tool):
+@pytest.fixture
+def sleeper():
+    """A process of our own to find: the check skips its ancestors, pytest among them."""
     marker = "monasca-health-test-sleeper"
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", marker])
-    try:
-        result = tool("health", f"process:{marker}")
-        assert result.returncode == 0, result.stdout
-    finally:
-        sleeper.kill()
-        sleeper.wait()
-    result = tool("health", f"process:{marker}")
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", marker])
+    yield marker
+    process.kill()
+    process.wait()
+
+
+def test_process_alive(tool, sleeper):
+    result = tool("health", f"process:{sleeper}")
+    assert result.returncode == 0, result.stdout
+
+
+def test_process_missing(tool):
+    result = tool("health", "process:monasca-health-test-no-such-sleeper")
     assert result.returncode == 1 and "no such process" in result.stdout
 
 
@@ -108,10 +117,10 @@ HEAVY = {"argparse", "dataclasses", "inspect", "logging", "json", "ssl", "http.c
          "email", "urllib.request", "kafka", "pymysql", "encodings.idna"}
 
 
-def test_tcp_and_process_checks_import_no_http_client(tool_environ):
+def test_tcp_and_process_checks_import_no_http_client(tool_environ, sleeper):
     with socket.create_server(("127.0.0.1", 0)) as server:
         names, result = imported_modules(tool_environ, f"tcp://127.0.0.1:{server.getsockname()[1]}",
-                                         f"process:{sys.executable}")
+                                         f"process:{sleeper}")
     assert result.returncode == 0, result.stdout
     assert "monasca_toolkit.targets" in names and "socket" in names     # the list is real
     assert not names & HEAVY, sorted(names & HEAVY)
