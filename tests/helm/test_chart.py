@@ -41,7 +41,8 @@ SCENARIOS = {
         "kafka.persistence.enabled=false", "mysql.persistence.enabled=false",
         "influxdb.persistence.enabled=false", "keystone.persistence.enabled=false",
         "api.replicas=3", "persister.replicas=3", "imageRegistry=registry.example:5000",
-        "api.resources.limits.memory=1Gi", "agent.tolerations[0].operator=Exists"],
+        "api.resources.limits.memory=1Gi", "agent.tolerations[0].operator=Exists",
+        "mysql.nodeSelector.monasca/stateful=true", "jobs.nodeSelector.monasca/stateful=true"],
 }
 
 
@@ -114,6 +115,15 @@ def test_a_disabled_component_leaves_no_object(tools, name):
     service = {"agent": "statsd"}.get(name, name)
     if name not in ("api", "mon-db-upgrade", "influxdb-init", "kafka-init"):
         assert not re.search(rf"rel-monasca-{service}(?![\w-])", done.stdout)
+
+
+def test_each_component_runs_where_its_node_selector_says(tools):
+    key = {name: switch.split(".")[0] for name, switch in SWITCHES.items()}    # jobs.* share jobs
+    _, objects = render(tools, *{f"{k}.nodeSelector.pool={k}" for k in key.values()})
+    placed = {component(obj): spec.get("nodeSelector") for obj, spec in pod_specs(objects) if obj["kind"] != "Pod"}
+    assert placed == {name: {"pool": key[name]} for name in key}
+    _, objects = render(tools)
+    assert [component(obj) for obj, spec in pod_specs(objects) if "nodeSelector" in spec] == []
 
 
 def test_external_infrastructure_is_used_and_not_deployed(tools):

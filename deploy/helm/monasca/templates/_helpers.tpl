@@ -46,6 +46,17 @@ imagePullSecrets:
 {{- end }}
 {{- end -}}
 
+{{/* Where a pod may run: the component's nodeSelector, when it has one.
+Label values are strings: `--set x.nodeSelector.ssd=true` means "true". */}}
+{{- define "monasca.nodeSelector" -}}
+{{- with . }}
+nodeSelector:
+  {{- range $label, $value := . }}
+  {{ $label | quote }}: {{ $value | toString | quote }}
+  {{- end }}
+{{- end }}
+{{- end -}}
+
 {{/* A container's security context: no capability and none to gain
 (compose: cap_drop ALL, no-new-privileges). Call with true for the images
 that render into /run/monasca and run with a read-only root. */}}
@@ -261,9 +272,11 @@ spec:
     spec:
       restartPolicy: OnFailure
       {{- include "monasca.podSecurity" .root | nindent 6 }}
+      {{- include "monasca.nodeSelector" .root.Values.jobs.nodeSelector | nindent 6 }}
 {{- end -}}
 
-{{/* Deployment head of a service; (dict "root" $ "component" NAME "replicas" N). */}}
+{{/* Deployment head of a service; (dict "root" $ "component" NAME "replicas" N
+"nodeSelector" MAP). */}}
 {{- define "monasca.deploymentHead" -}}
 apiVersion: apps/v1
 kind: Deployment
@@ -282,6 +295,7 @@ spec:
         {{- include "monasca.labels" . | nindent 8 }}
     spec:
       {{- include "monasca.podSecurity" .root | nindent 6 }}
+      {{- include "monasca.nodeSelector" .nodeSelector | nindent 6 }}
 {{- end -}}
 
 {{/* The schema check of the services that need monasca_db's tables (compose:
