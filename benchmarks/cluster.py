@@ -5,16 +5,19 @@
    cache and the node images made again; without it the cluster's first
    `up` as the cache stands), then warm (everything cached), each from
    `cluster up` to 3 nodes Ready and CoreDNS running;
-2. `helm install` of deploy/helm/monasca (VALUES below) to every pod Ready,
+2. `helm install` of deploy/helm/monasca (ci/three-nodes.yaml) to every pod Ready,
    where the api and persister replicas run, and `helm test` (monasca-smoke:
    token, metrics posted and read back, an alarm);
-3. node loss: node3 stopped to NotReady, `helm test` again while it is down,
+3. ingest (benchmarks/ingest.py's acknowledged POSTs, 4 clients, at node1's
+   NodePort) with api and persister at 1 replica, then at 3;
+4. node loss: node3 stopped to NotReady, `helm test` again while it is down,
    and node3 started to Ready again.
 
 Leaves no cluster behind:
 
     .venv/bin/python benchmarks/cluster.py [--cold]
 """
+import base64
 import os
 import subprocess
 import sys
@@ -22,20 +25,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from keystoneauth1 import session
+from keystoneauth1.identity import v3
+
+import ingest    # benchmarks/ingest.py
+
 ROOT = Path(__file__).resolve().parents[1]
 CHART = ROOT / "deploy" / "helm" / "monasca"
-# Cut to what 2 cores carry: no PersistentVolumes (no storage provisioner
-# here), no log services or agent, fewer topic partitions; api (1 worker) and
-# persister at 3 replicas, as many as there are nodes.
-VALUES = {
-    "api.replicas": "3", "api.gunicornWorkers": "1", "persister.replicas": "3",
-    **{f"{c}.enabled": "false" for c in ("opensearch", "logApi", "logPersister", "logSearch", "agent")},
-    **{f"{c}.persistence.enabled": "false" for c in ("kafka", "mysql", "influxdb", "keystone")},
-    **{f"jobs.kafkaInit.topics.{topic}": "3" for topic in (
-        "alarm-state-transitions", "alarm-notifications", "retry-notifications", "events",
-        "60-seconds-notifications", "log")},
-    "jobs.kafkaInit.topics.metrics": "12",
-}
+# What 2 cores carry, the single-instance services on node1 (see the file).
+VALUES = CHART / "ci" / "three-nodes.yaml"
 CLI = str(Path(sys.executable).parent / "monasca-docker")
 
 
@@ -53,6 +51,22 @@ def up(env=None):
     return time.monotonic() - started, printed
 
 
+def ingest_rate(kubectl, replicas):
+    """Acknowledged metrics/s through node1's NodePort with api and persister at `replicas`."""
+    for deployment in ("monasca-api", "monasca-persister"):
+        run(*kubectl, "scale", "deployment", deployment, f"--replicas={replicas}")
+        run(*kubectl, "rollout", "status", "deployment", deployment, "--timeout=10m")
+    node1 = run(*kubectl, "get", "node", "node1", "-o", "jsonpath={.status.addresses[0].address}")
+    port = {name: run(*kubectl, "get", "service", f"monasca-{name}", "-o", "jsonpath={.spec.ports[0].nodePort}")
+            for name in ("api", "keystone")}
+    password = run(*kubectl, "get", "secret", "monasca-passwords", "-o", "jsonpath={.data.MONASCA_USER_PASSWORD}")
+    auth = v3.Password(auth_url=f"http://{node1}:{port['keystone']}/v3", username="mini-mon",
+                       password=base64.b64decode(password).decode(), project_name="mini-mon",
+                       user_domain_name="Default", project_domain_name="Default")
+    rate, _ = ingest.throughput(f"http://{node1}:{port['api']}/v2.0", session.Session(auth=auth).get_token(), 4)
+    return rate
+
+
 def main():
     env = None
     if "--cold" in sys.argv:
@@ -67,16 +81,17 @@ def main():
     registry = printed.split("imageRegistry=")[1].split()[0]
     kubectl = [f"{bin_dir}/kubectl", "--kubeconfig", kubeconfig]
 
+    run(*kubectl, "label", "node", "node1", "monasca/stateful=true")
     started = time.monotonic()
-    run(helm, "--kubeconfig", kubeconfig, "install", "monasca", CHART, "--set", f"imageRegistry={registry}",
-        *[arg for key, value in VALUES.items() for arg in ("--set", f"{key}={value}")],
-        "--wait", "--wait-for-jobs", "--timeout", "30m")
+    run(helm, "--kubeconfig", kubeconfig, "install", "monasca", CHART, "-f", VALUES,
+        "--set", f"imageRegistry={registry}", "--wait", "--wait-for-jobs", "--timeout", "30m")
     installed = time.monotonic() - started
     spread = run(*kubectl, "get", "pods", "-l", "app.kubernetes.io/component in (api,persister)", "-o",
                  "jsonpath={range .items[*]}{.metadata.labels.app\\.kubernetes\\.io/component}@{.spec.nodeName} {end}")
     started = time.monotonic()
     run(helm, "--kubeconfig", kubeconfig, "test", "monasca", "--timeout", "10m")
     smoke = time.monotonic() - started
+    rates = {replicas: ingest_rate(kubectl, replicas) for replicas in (1, 3)}   # 3 again for the node loss
 
     run("docker", "stop", "--time", "1", "monasca-k8s-node3")
     started = time.monotonic()
@@ -98,6 +113,8 @@ def main():
           f"helm install to all pods Ready:   {installed:7.1f} s\n"
           f"  replicas (component@node): {spread}\n"
           f"helm test (monasca-smoke) passed: {smoke:7.1f} s\n"
+          f"ingest, api+persister at 3 replicas: {rates[3]:7.0f} metrics/s\n"
+          f"ingest, api+persister at 1 replica:  {rates[1]:7.0f} metrics/s (3:1 = {rates[3] / rates[1]:.2f})\n"
           f"node3 stopped to NotReady:        {not_ready:7.1f} s\n"
           f"helm test, node3 down, passed:    {smoke_down:7.1f} s\n"
           f"node3 started to Ready again:     {recovered:7.1f} s")
