@@ -94,13 +94,20 @@ def main():
     rates = {replicas: ingest_rate(kubectl, replicas) for replicas in (1, 3)}   # 3 again for the node loss
 
     run("docker", "stop", "--time", "1", "monasca-k8s-node3")
-    started = time.monotonic()
+    stopped = time.monotonic()
     while "NotReady" not in run(*kubectl, "get", "node", "node3"):
         time.sleep(1)
-    not_ready = time.monotonic() - started
-    started = time.monotonic()
-    run(helm, "--kubeconfig", kubeconfig, "test", "monasca", "--timeout", "10m")
-    smoke_down = time.monotonic() - started
+    not_ready = time.monotonic() - stopped
+    # Until the lost broker leaves the partitions' in-sync replicas (Kafka's
+    # replica.lag.time.max.ms, 30 s), acks=all writes wait and the API answers
+    # 503: helm test again until it passes.
+    for failed_tests in range(10):
+        if subprocess.run([helm, "--kubeconfig", kubeconfig, "test", "monasca", "--timeout", "10m"],
+                          capture_output=True).returncode == 0:
+            break
+    else:
+        sys.exit("helm test failed 10 times with node3 down")
+    smoke_down = time.monotonic() - stopped
     run("docker", "start", "monasca-k8s-node3")
     started = time.monotonic()
     while subprocess.run([CLI, "cluster", "status", "--kind", "k8s"], capture_output=True).returncode:
@@ -116,7 +123,7 @@ def main():
           f"ingest, api+persister at 3 replicas: {rates[3]:7.0f} metrics/s\n"
           f"ingest, api+persister at 1 replica:  {rates[1]:7.0f} metrics/s (3:1 = {rates[3] / rates[1]:.2f})\n"
           f"node3 stopped to NotReady:        {not_ready:7.1f} s\n"
-          f"helm test, node3 down, passed:    {smoke_down:7.1f} s\n"
+          f"helm test, node3 down, passed:    {smoke_down:7.1f} s after the stop ({failed_tests} failed before)\n"
           f"node3 started to Ready again:     {recovered:7.1f} s")
 
 
