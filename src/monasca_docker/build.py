@@ -99,14 +99,14 @@ class Setting:
 
 def build(options: Options, progress: Progress | None = None,
           images: dict[str, catalog.Image] | None = None) -> list[Outcome]:
-    """Build the plan level by level, independent images of a level in parallel.
+    """Build the images in order, level by level, independent images of a level in parallel.
 
     An image whose build fails is reported with its error; its descendants
     are skipped; the others go on. The caller decides what a failure means.
     """
     root = catalog.project_root()
     images = images or catalog.load(root)       # the caller's, when it read the catalog already
-    plan = _plan(images, options)
+    order = _build_order(images, options)
     engine.require_engine()
     logs = root / "build" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -116,7 +116,7 @@ def build(options: Options, progress: Progress | None = None,
     outcomes: dict[str, Outcome] = {}
     # --verbose streams docker's output to the terminal: no status line between it.
     with progress or Progress(live=False if options.verbose else None) as show:
-        for level in _levels(images, plan):
+        for level in _levels(images, order):
             runnable = []
             for image in level:
                 failed = [n for n in catalog.needs(image) if n in outcomes and outcomes[n].status in ("failed", "skipped")]
@@ -128,11 +128,12 @@ def build(options: Options, progress: Progress | None = None,
             with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
                 for image, outcome in zip(runnable, pool.map(lambda img: _build_one(img, setting, show), runnable)):
                     outcomes[image.name] = outcome
-    return [outcomes[image.name] for image in plan]
+    return [outcomes[image.name] for image in order]
 
 
-def _plan(images: dict[str, catalog.Image], options: Options) -> list[catalog.Image]:
-    plan = catalog.build_order(images, options.names)
+def _build_order(images: dict[str, catalog.Image], options: Options) -> list[catalog.Image]:
+    """The named images and their ancestors, parents first, as the options say to build them."""
+    order = catalog.build_order(images, options.names)
     if any((options.version, options.repo, options.ref, options.local, options.tag)) \
             and len(options.names) != 1:
         raise UserError("--version, --repo, --ref, --local and --tag apply to one image: name exactly one")
@@ -140,17 +141,17 @@ def _plan(images: dict[str, catalog.Image], options: Options) -> list[catalog.Im
         if not TAG_GRAMMAR.fullmatch(options.tag):
             raise UserError(f"--tag {options.tag!r} is not a valid tag: letters, digits, "
                             f"'_', '.' and '-', at most 128, not starting with '.' or '-'")
-        plan = [dataclasses.replace(img, tag=options.tag) if img.name in options.names else img
-                for img in plan]
+        order = [dataclasses.replace(img, tag=options.tag) if img.name in options.names else img
+                 for img in order]
     if options.base_image:
-        plan = [img for img in plan if img.recipe != "rootfs"]
-    return plan
+        order = [img for img in order if img.recipe != "rootfs"]
+    return order
 
 
-def _levels(images, plan):
-    """The plan grouped by depth: each group needs only earlier ones."""
-    depth = {image.name: catalog.depth(images, image.name) for image in plan}
-    return [[image for image in plan if depth[image.name] == level] for level in sorted(set(depth.values()))]
+def _levels(images, order):
+    """The build order grouped by depth: each group needs only earlier ones."""
+    depth = {image.name: catalog.depth(images, image.name) for image in order}
+    return [[image for image in order if depth[image.name] == level] for level in sorted(set(depth.values()))]
 
 
 def _build_one(image: catalog.Image, setting: Setting, show: Progress) -> Outcome:
