@@ -17,14 +17,15 @@ import yaml
 from keystoneauth1 import session
 from monascaclient import client as monasca_client
 
-from ..stack.conftest import eventually, user_session
-from ..stack.test_smoke import measurements
-from ..support import CLI, ROOT, docker
+from tests.stack.conftest import eventually, user_session
+from tests.stack.test_smoke import measurements
+from tests.support import CLI, ROOT, docker
 
 CHART = ROOT / "deploy" / "helm" / "monasca"
 
 pytestmark = pytest.mark.heavy("deploy/cluster/", "deploy/helm/", "src/monasca_docker/cluster/",
-                               "scripts/k8s-tools", "scripts/helm-tools", "tests/cluster/")
+                               "scripts/k8s-tools", "scripts/helm-tools", "tests/cluster/test_k8s.py",
+                               "tests/stack/conftest.py", "tests/stack/test_smoke.py", "tests/support.py")
 
 
 def cli(*args, check=True):
