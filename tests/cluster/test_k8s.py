@@ -144,10 +144,12 @@ def test_chart_on_three_nodes_keeps_every_acknowledged_metric_when_a_node_is_los
     stopped = time.monotonic()
     while "NotReady" not in kubectl_get(kubectl, "node", "node3"):
         post()
+    # Until the lost broker leaves the in-sync replicas (30 s), acks=all
+    # writes can wait and the API answers 503; after that it must accept.
     not_ready, before = time.monotonic() - stopped, len(acknowledged)
-    for _ in range(20):
+    while len(acknowledged) - before < 20:
+        assert time.monotonic() - stopped < 180, "the API did not accept 20 POSTs within 180 s of losing node3"
         post()
-    assert len(acknowledged) - before >= 15, "the API stopped answering with node3 down"
     eventually(lambda: sorted(p[1] for p in measurements(monasca, name, run=run)) == sorted(acknowledged),
                600, "every acknowledged measurement queryable with node3 down")
     print(f"node3 lost: NotReady after {not_ready:.0f} s; all {len(acknowledged)} acknowledged measurements "
