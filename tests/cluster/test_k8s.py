@@ -126,17 +126,17 @@ def test_chart_on_three_nodes_keeps_every_acknowledged_metric_when_a_node_is_los
     auth = user_session(f"http://{node1}:{port['keystone']}/v3", base64.b64decode(password).decode()).auth
     monasca = monasca_client.Client("2_0", session=session.Session(auth=auth, timeout=10),
                                     endpoint=f"http://{node1}:{port['api']}/v2.0")
-    name, run, acknowledged, refused = "k8s.node_loss", uuid.uuid4().hex[:10], [], 0
+    name, run, posted, acknowledged = "k8s.node_loss", uuid.uuid4().hex[:10], [], []
 
     def post():
-        nonlocal refused
-        value = float(len(acknowledged) + refused)
+        value = float(len(posted))
+        posted.append(value)
         try:
             monasca.metrics.create(jsonbody={"name": name, "dimensions": {"run": run}, "value": value,
                                              "timestamp": int(time.time() * 1000)})
             acknowledged.append(value)
-        except Exception:   # refused or timed out: not acknowledged, so not owed
-            refused += 1
+        except Exception:   # refused, or timed out (and maybe stored after all): not owed
+            pass
 
     for _ in range(20):
         post()
@@ -150,10 +150,12 @@ def test_chart_on_three_nodes_keeps_every_acknowledged_metric_when_a_node_is_los
     while len(acknowledged) - before < 20:
         assert time.monotonic() - stopped < 180, "the API did not accept 20 POSTs within 180 s of losing node3"
         post()
-    eventually(lambda: sorted(p[1] for p in measurements(monasca, name, run=run)) == sorted(acknowledged),
-               600, "every acknowledged measurement queryable with node3 down")
+    stored = eventually(lambda: (found := {p[1] for p in measurements(monasca, name, run=run)}) >= set(acknowledged)
+                        and found, 600, "every acknowledged measurement queryable with node3 down")
+    assert stored <= set(posted), "a measurement nobody posted"
     print(f"node3 lost: NotReady after {not_ready:.0f} s; all {len(acknowledged)} acknowledged measurements "
-          f"queryable {time.monotonic() - stopped:.0f} s after the stop ({refused} POSTs refused or timed out)")
+          f"queryable {time.monotonic() - stopped:.0f} s after the stop ({len(posted) - len(acknowledged)} POSTs "
+          f"refused or timed out, {len(stored) - len(acknowledged)} of them stored all the same)")
     assert "Phase:          Succeeded" in helm(cluster, "test", "monasca", "--timeout", "10m")
 
     docker("start", "monasca-k8s-node3")
