@@ -51,11 +51,8 @@ def up(env=None):
     return time.monotonic() - started, printed
 
 
-def ingest_rate(kubectl, replicas):
-    """Acknowledged metrics/s through node1's NodePort with api and persister at `replicas`."""
-    for deployment in ("monasca-api", "monasca-persister"):
-        run(*kubectl, "scale", "deployment", deployment, f"--replicas={replicas}")
-        run(*kubectl, "rollout", "status", "deployment", deployment, "--timeout=10m")
+def api_access(kubectl):
+    """(the API's URL at node1's NodePort, a token for mini-mon from Keystone's NodePort)."""
     node1 = run(*kubectl, "get", "node", "node1", "-o", "jsonpath={.status.addresses[0].address}")
     port = {name: run(*kubectl, "get", "service", f"monasca-{name}", "-o", "jsonpath={.spec.ports[0].nodePort}")
             for name in ("api", "keystone")}
@@ -63,7 +60,15 @@ def ingest_rate(kubectl, replicas):
     auth = v3.Password(auth_url=f"http://{node1}:{port['keystone']}/v3", username="mini-mon",
                        password=base64.b64decode(password).decode(), project_name="mini-mon",
                        user_domain_name="Default", project_domain_name="Default")
-    rate, _ = ingest.throughput(f"http://{node1}:{port['api']}/v2.0", session.Session(auth=auth).get_token(), 4)
+    return f"http://{node1}:{port['api']}/v2.0", session.Session(auth=auth).get_token()
+
+
+def ingest_rate(kubectl, access, replicas):
+    """Acknowledged metrics/s, 4 clients, with api and persister at `replicas`."""
+    for deployment in ("monasca-api", "monasca-persister"):
+        run(*kubectl, "scale", "deployment", deployment, f"--replicas={replicas}")
+        run(*kubectl, "rollout", "status", "deployment", deployment, "--timeout=10m")
+    rate, _ = ingest.throughput(*access, 4)
     return rate
 
 
@@ -91,16 +96,17 @@ def main():
     started = time.monotonic()
     run(helm, "--kubeconfig", kubeconfig, "test", "monasca", "--timeout", "10m")
     smoke = time.monotonic() - started
-    rates = {replicas: ingest_rate(kubectl, replicas) for replicas in (1, 3)}   # 3 again for the node loss
+    access = api_access(kubectl)
+    rates = {replicas: ingest_rate(kubectl, access, replicas) for replicas in (1, 3)}   # 3 again for the node loss
 
     run("docker", "stop", "--time", "1", "monasca-k8s-node3")
     stopped = time.monotonic()
     while "NotReady" not in run(*kubectl, "get", "node", "node3"):
         time.sleep(1)
     not_ready = time.monotonic() - stopped
-    # Until the lost broker leaves the partitions' in-sync replicas (Kafka's
-    # replica.lag.time.max.ms, 30 s), acks=all writes wait and the API answers
-    # 503: helm test again until it passes.
+    # Right after the loss the API may answer 503 (acks=all writes waiting on
+    # the lost broker until it leaves the in-sync replicas, 30 s): helm test
+    # again until it passes.
     for failed_tests in range(10):
         if subprocess.run([helm, "--kubeconfig", kubeconfig, "test", "monasca", "--timeout", "10m"],
                           capture_output=True).returncode == 0:
