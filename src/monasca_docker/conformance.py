@@ -64,12 +64,13 @@ def takes_only_the_venv_layer(image: Image, folder: Path, is_parent: bool) -> li
     """Copying the build stage's whole /opt/monasca stores base's venv a second time
     and keeps the files of the toolkit's packages the install replaced."""
     text = _dockerfile(folder)
-    if not image.builder or ("monasca-venv-layer /layer" in text and "from=builder,source=/layer," in text
+    installs_python = "monasca-pip-install" in text or "pip install" in text
+    if not (image.builder and installs_python) or ("monasca-venv-layer save /layer" in text and "monasca-venv-layer apply /layer" in text
                              and "--from=builder /opt/monasca" not in text):
         return []
-    return ["the build stage must end with `monasca-venv-layer /layer` and the runtime stage take only "
-            "that layer (RUN --mount=type=bind,from=builder,source=/layer,...: images/builder/README.rst), "
-            "not all of /opt/monasca"]
+    return ["the build stage must end with `monasca-venv-layer save /layer` and the runtime stage take only "
+            "that layer (`monasca-venv-layer apply /layer` with /layer mounted from the builder: "
+            "images/builder/README.rst), not all of /opt/monasca"]
 
 
 def runs_unprivileged(image: Image, folder: Path, is_parent: bool) -> list[str]:

@@ -92,8 +92,8 @@ BUILT_WITH_BUILDER = GOOD_DOCKERFILE.replace("ARG BASE_IMAGE=monasca/base:latest
 ARG BASE_IMAGE=monasca/base:latest
 ARG BUILDER_IMAGE=monasca/builder:latest
 FROM ${BUILDER_IMAGE} AS builder
-RUN monasca-pip-install /src && monasca-venv-layer /layer
-""").replace("USER monasca", """RUN --mount=type=bind,from=builder,source=/layer,target=/mnt cp -a /mnt/opt/monasca/. /opt/monasca/
+RUN monasca-pip-install /src && monasca-venv-layer save /layer
+""").replace("USER monasca", """RUN --mount=type=bind,from=builder,source=/layer,target=/layer monasca-venv-layer apply /layer
 USER monasca""", 1)
 WITH_BUILDER = catalog.Image(name="thing", repository="x/thing", title="t", description="d",
                              parent="base", builder="builder")
@@ -113,13 +113,13 @@ def test_the_build_stage_is_from_the_catalogs_builder(folder):
 def test_the_runtime_takes_only_the_venv_layer(folder):
     (folder / "Dockerfile").write_text(BUILT_WITH_BUILDER)
     assert conformance.check(WITH_BUILDER, folder, False) == []
-    whole_venv = ["thing: the build stage must end with `monasca-venv-layer /layer` and the runtime stage take "
-                  "only that layer (RUN --mount=type=bind,from=builder,source=/layer,...: "
+    whole_venv = ["thing: the build stage must end with `monasca-venv-layer save /layer` and the runtime stage "
+                  "take only that layer (`monasca-venv-layer apply /layer` with /layer mounted from the builder: "
                   "images/builder/README.rst), not all of /opt/monasca"]
     (folder / "Dockerfile").write_text(BUILT_WITH_BUILDER.replace(
         "USER monasca", "COPY --from=builder /opt/monasca /opt/monasca\nUSER monasca", 1))
     assert conformance.check(WITH_BUILDER, folder, False) == whole_venv
-    (folder / "Dockerfile").write_text(BUILT_WITH_BUILDER.replace(" && monasca-venv-layer /layer", ""))
+    (folder / "Dockerfile").write_text(BUILT_WITH_BUILDER.replace(" && monasca-venv-layer save /layer", ""))
     assert conformance.check(WITH_BUILDER, folder, False) == whole_venv
     assert "monasca-venv-layer" not in " ".join(problems(folder))   # no builder in the catalog: not asked
 
