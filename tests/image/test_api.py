@@ -9,16 +9,14 @@ import pytest
 
 from tests.image.ingest import (INFLUX_PASSWORDS, KEYSTONE_PASSWORDS, assert_refused_unread, env_args, post,
                                 published, raw_request, start_kafka_again, token as keystone_token, topic_messages)
+from tests.image import built_image
 from tests.support import MYSQL_PASSWORDS, build, docker, wait_healthy
 
 PASSWORDS = {"MYSQL_PASSWORD": "my-secret-1", "INFLUX_PASSWORD": "influx-secret-2",
              "KEYSTONE_SERVICE_PASSWORD": "keystone-secret-3"}
 
 
-@pytest.fixture(scope="module")
-def api_image(base_image):
-    build("api")
-    return "monasca/api:latest"
+api_image = built_image("api")
 
 
 def run(image, env):

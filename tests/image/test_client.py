@@ -3,13 +3,11 @@ import json
 
 import pytest
 
-from tests.support import build, docker
+from tests.image import built_image
+from tests.support import docker
 
 
-@pytest.fixture(scope="module")
-def client_image(base_image):
-    build("client")
-    return "monasca/client:latest"
+client_image = built_image("client")
 
 
 def run(image, *args, env=None):

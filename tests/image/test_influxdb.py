@@ -5,17 +5,15 @@ import uuid
 
 import pytest
 
-from tests.support import build, docker, wait_healthy
+from tests.image import built_image
+from tests.support import docker, wait_healthy
 
 IMAGE = "monasca/influxdb:latest"
 PASSWORDS = {"INFLUXDB_ADMIN_PASSWORD": "adm'in\\pw-1", "API_PASSWORD": 'api"pw-2',
              "PERSISTER_PASSWORD": "pers$pw-3"}
 
 
-@pytest.fixture(scope="module")
-def influxdb_image(base_image):
-    build("influxdb")
-    return IMAGE
+influxdb_image = built_image("influxdb")
 
 
 @pytest.fixture(scope="module")

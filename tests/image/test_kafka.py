@@ -8,17 +8,15 @@ import uuid
 import pytest
 
 from ..support import free_port
-from tests.support import build, docker, wait_healthy
+from tests.image import built_image
+from tests.support import docker, wait_healthy
 
 IMAGE = "monasca/kafka:latest"
 TOPICS = {"metrics": 64, "events": 12, "alarm-state-transitions": 12, "alarm-notifications": 12,
           "retry-notifications": 3, "60-seconds-notifications": 3, "log": 12}
 
 
-@pytest.fixture(scope="module")
-def kafka_image(base_image):
-    build("kafka")
-    return IMAGE
+kafka_image = built_image("kafka")
 
 
 @pytest.fixture(scope="module")

@@ -8,15 +8,13 @@ import pytest
 
 from tests.image.ingest import (KEYSTONE_PASSWORDS, assert_refused_unread, env_args, post, published, start_kafka_again,
                                 token as keystone_token, topic_messages)
-from tests.support import build, docker, wait_healthy
+from tests.image import built_image
+from tests.support import docker, wait_healthy
 
 IMAGE = "monasca/log-api:latest"
 
 
-@pytest.fixture(scope="module")
-def image(base_image):
-    build("log-api")
-    return IMAGE
+image = built_image("log-api")
 
 
 def test_missing_password_is_named(image):

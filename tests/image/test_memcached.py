@@ -5,15 +5,13 @@ import uuid
 
 import pytest
 
-from tests.support import build, docker, wait_healthy
+from tests.image import built_image
+from tests.support import docker, wait_healthy
 
 IMAGE = "monasca/memcached:latest"
 
 
-@pytest.fixture(scope="module")
-def memcached_image(base_image):
-    build("memcached")
-    return IMAGE
+memcached_image = built_image("memcached")
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from urllib.parse import quote
 import pymysql
 import pytest
 
-from tests.support import build, docker, wait_healthy
+from tests.image import built_image
+from tests.support import docker, wait_healthy
 
 IMAGE = "monasca/mysql:latest"
 # Passwords with the characters that break naive quoting.
@@ -20,16 +21,10 @@ PASSWORDS = {
 }
 
 
-@pytest.fixture(scope="module")
-def mysql_image(base_image):
-    build("mysql")
-    return IMAGE
+mysql_image = built_image("mysql")
 
 
-@pytest.fixture(scope="module")
-def api_image(base_image):
-    build("api")
-    return "monasca/api:latest"
+api_image = built_image("api")
 
 
 @pytest.fixture(scope="module")

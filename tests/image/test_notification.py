@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from tests.image import built_image
 from tests.support import MYSQL_PASSWORDS, build, docker, start_mon_database, wait_healthy
 
 IMAGE = "monasca/notification:latest"
@@ -20,10 +21,7 @@ PARSE = ("/start.sh >/dev/null 2>&1; python3 -c \"import json; from monasca_noti
          "c.email_notifier.password] if email else None}))\" 2>/dev/null")
 
 
-@pytest.fixture(scope="module")
-def notification_image(base_image):
-    build("notification")
-    return IMAGE
+notification_image = built_image("notification")
 
 
 def parsed(image, *env):

@@ -8,7 +8,8 @@ import uuid
 import pytest
 
 from ..support import free_port
-from tests.support import build, docker, wait_healthy
+from tests.image import built_image
+from tests.support import docker, wait_healthy
 
 IMAGE = "monasca/opensearch:latest"
 HEAP = "256m"
@@ -23,10 +24,7 @@ LOGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def opensearch_image(base_image):
-    build("opensearch")
-    return IMAGE
+opensearch_image = built_image("opensearch")
 
 
 def start(name, volume, port):

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from tests.image import built_image
 from tests.support import build, docker, wait_healthy
 
 IMAGE = "monasca/persister:latest"
@@ -12,10 +13,7 @@ IMAGE = "monasca/persister:latest"
 PASSWORDS = {"INFLUXDB_ADMIN_PASSWORD": "admin-pw", "API_PASSWORD": "api-pw", "PERSISTER_PASSWORD": "persister-pw"}
 
 
-@pytest.fixture(scope="module")
-def persister_image(base_image):
-    build("persister")
-    return IMAGE
+persister_image = built_image("persister")
 
 
 def test_missing_password_is_named(persister_image):

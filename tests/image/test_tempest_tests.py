@@ -1,17 +1,13 @@
 """monasca/tempest-tests: the one-shot start path without a real Keystone or API."""
 
-import pytest
-
-from tests.support import build, docker
+from tests.image import built_image
+from tests.support import docker
 
 IMAGE = "monasca/tempest-tests:latest"
 RENDER = "templer -t -f -c /etc/monasca/templates/defaults.yml /etc/monasca/templates /etc/monasca"
 
 
-@pytest.fixture(scope="module")
-def image(base_image):
-    build("tempest-tests")
-    return IMAGE
+image = built_image("tempest-tests")
 
 
 def test_missing_password_is_named(image):

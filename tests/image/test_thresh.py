@@ -10,6 +10,7 @@ import pymysql
 import pytest
 import yaml
 
+from tests.image import built_image
 from tests.support import MYSQL_PASSWORDS, ROOT, build, docker, start_mon_database, wait_healthy
 
 IMAGE = "monasca/thresh:latest"
@@ -18,10 +19,7 @@ TABLES = ("alarm_definition,sub_alarm_definition,sub_alarm_definition_dimension,
           "alarm_metric,metric_definition,metric_definition_dimensions,metric_dimension")
 
 
-@pytest.fixture(scope="module")
-def thresh_image(base_image):
-    build("thresh")
-    return IMAGE
+thresh_image = built_image("thresh")
 
 
 def test_version_names_the_engine_and_the_parser(thresh_image):
