@@ -114,22 +114,39 @@ def build(options: Options, progress: Progress | None = None,
     setting = Setting(root, images, options, find_ca_bundle(options.ca_bundle), project_revision(root),
                       source_url(git.git("remote", "get-url", "origin", cwd=root, default="")), logs)
 
-    outcomes: dict[str, Outcome] = {}
     # --verbose streams docker's output to the terminal: no status line between it.
     with progress or Progress(live=False if options.verbose else None) as show:
-        for level in _levels(images, order):
-            runnable = []
-            for image in level:
-                failed = [n for n in catalog.needs(image) if n in outcomes and outcomes[n].status in ("failed", "skipped")]
+        outcomes = _schedule(order, options.jobs, lambda image: _build_one(image, setting, show),
+                             lambda image, outcome: show.finished(image.ref, f"skipped ({outcome.error})"))
+    return [outcomes[image.name] for image in order]
+
+
+def _schedule(order, jobs, build_one, skipped) -> dict[str, Outcome]:
+    """Each image built as soon as what it needs is built, `jobs` at a time (not level by
+    level, which left a job idle while a level's last image built); outcomes by name."""
+    outcomes: dict[str, Outcome] = {}
+    in_order = {image.name for image in order}
+    waiting, running = list(order), {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        while waiting or running:
+            ready = [image for image in waiting
+                     if all(name in outcomes or name not in in_order for name in catalog.needs(image))]
+            if not ready and not running:
+                raise RuntimeError(f"nothing can build: {[image.name for image in waiting]} wait on each other")
+            for image in ready:
+                waiting.remove(image)
+                failed = [name for name in catalog.needs(image)
+                          if name in outcomes and outcomes[name].status in ("failed", "skipped")]
                 if failed:
                     outcomes[image.name] = Outcome(image.ref, "skipped", 0.0, f"{failed[0]} did not build")
-                    show.finished(image.ref, f"skipped ({outcomes[image.name].error})")
+                    skipped(image, outcomes[image.name])
                 else:
-                    runnable.append(image)
-            with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-                for image, outcome in zip(runnable, pool.map(lambda img: _build_one(img, setting, show), runnable)):
-                    outcomes[image.name] = outcome
-    return [outcomes[image.name] for image in order]
+                    running[pool.submit(build_one, image)] = image
+            if running:
+                done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in done:
+                    outcomes[running.pop(future).name] = future.result()
+    return outcomes
 
 
 def _build_order(images: dict[str, catalog.Image], options: Options) -> list[catalog.Image]:
@@ -147,12 +164,6 @@ def _build_order(images: dict[str, catalog.Image], options: Options) -> list[cat
     if options.base_image:
         order = [img for img in order if img.recipe != "rootfs"]
     return order
-
-
-def _levels(images, order):
-    """The build order grouped by depth: each group needs only earlier ones."""
-    depth = {image.name: catalog.depth(images, image.name) for image in order}
-    return [[image for image in order if depth[image.name] == level] for level in sorted(set(depth.values()))]
 
 
 def _build_one(image: catalog.Image, setting: Setting, show: Progress) -> Outcome:

@@ -105,7 +105,7 @@ def requires(images: dict[str, Image], name: str) -> set[str]:
 
 
 def depth(images: dict[str, Image], name: str, seen: tuple[str, ...] = ()) -> int:
-    """The longest chain of needed images under `name` (0 for a root): builds go by depth."""
+    """The longest chain of needed images under `name` (0 for a root): build_order goes by it."""
     if name in seen:
         raise UserError(f"catalog has a cycle through {name!r}")
     return max((1 + depth(images, needed, (*seen, name)) for needed in needs(images[name])), default=0)
