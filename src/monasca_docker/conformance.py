@@ -65,8 +65,9 @@ def takes_only_the_venv_layer(image: Image, folder: Path, is_parent: bool) -> li
     and keeps the files of the toolkit's packages the install replaced."""
     text = _dockerfile(folder)
     installs_python = "monasca-pip-install" in text or "pip install" in text
-    if not (image.builder and installs_python) or ("monasca-venv-layer save /layer" in text and "monasca-venv-layer apply /layer" in text
-                             and "--from=builder /opt/monasca" not in text):
+    takes_the_layer = ("monasca-venv-layer save /layer" in text and "monasca-venv-layer apply /layer" in text
+                       and "--from=builder /opt/monasca" not in text)
+    if not (image.builder and installs_python) or takes_the_layer:
         return []
     return ["the build stage must end with `monasca-venv-layer save /layer` and the runtime stage take only "
             "that layer (`monasca-venv-layer apply /layer` with /layer mounted from the builder: "
