@@ -108,8 +108,7 @@ def build(options: Options, progress: Progress | None = None,
     images = images or catalog.load(root)       # the caller's, when it read the catalog already
     order = _build_order(images, options)
     engine.require_engine()
-    # MONASCA_BUILD_LOGS keeps apart the logs of builds run at once on several engines.
-    logs = Path(os.environ.get("MONASCA_BUILD_LOGS") or root / "build" / "logs")
+    logs = root / "build" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     setting = Setting(root, images, options, find_ca_bundle(options.ca_bundle), project_revision(root),
                       source_url(git.git("remote", "get-url", "origin", cwd=root, default="")), logs)

@@ -7,7 +7,6 @@ is built there from an empty cache.
 import json
 import os
 import subprocess
-import tempfile
 import time
 import tomllib
 
@@ -39,50 +38,14 @@ def test_the_host_the_two_newest_debian_engines_and_the_current_docker_are_suppo
     assert built[0][:2] > max(debian), ENGINES
 
 
-def start(suite):
-    """Start the suite's engine fresh; the environment for the CLI and docker to use it (the stack publishes on it)."""
+@pytest.fixture(scope="module", params=DIND)
+def engine(request):
+    """(suite, environment) for the CLI and docker to use that engine; the stack publishes on it."""
+    suite = request.param
     started = subprocess.run([str(ROOT / "scripts" / "engine-dind"), suite], capture_output=True, text=True)
     assert started.returncode == 0, started.stderr
-    return {**os.environ, "DOCKER_HOST": started.stdout.strip(), "MONASCA_BIND": "0.0.0.0"}
-
-
-def build_every_image(suite, env):
-    """`monasca-docker build` on the engine, in the background, its logs in build/logs/SUITE: (process, output)."""
-    output = tempfile.TemporaryFile("w+")
-    logs = ROOT / "build" / "logs" / suite
-    process = subprocess.Popen([CLI, "build"], cwd=ROOT, env={**env, "MONASCA_BUILD_LOGS": str(logs)},
-                               stdout=output, stderr=subprocess.STDOUT, text=True)
-    return process, output
-
-
-def finished(build):
-    process, output = build
-    process.wait()
-    output.seek(0)
-    return subprocess.CompletedProcess(process.args, process.returncode, output.read())
-
-
-@pytest.fixture(scope="module")
-def engines():
-    """suite -> (environment, `monasca-docker build` result) of every DinD engine.
-
-    The engines build every image at the same time: a build from an empty
-    cache waits on downloads as much as on the CPU, so three at once take
-    less time than one after the other. The tests that run the stack come
-    after every build is done, on an otherwise idle machine."""
-    try:
-        environments = {suite: start(suite) for suite in DIND}
-        builds = {suite: build_every_image(suite, env) for suite, env in environments.items()}
-        yield {suite: (environments[suite], finished(build)) for suite, build in builds.items()}
-    finally:
-        for suite in DIND:
-            subprocess.run([str(ROOT / "scripts" / "engine-dind"), "--stop", suite], capture_output=True)
-
-
-@pytest.fixture(params=DIND)
-def engine(request, engines):
-    """(suite, environment) of one engine, its build done."""
-    return request.param, engines[request.param][0]
+    yield suite, {**os.environ, "DOCKER_HOST": started.stdout.strip(), "MONASCA_BIND": "0.0.0.0"}
+    subprocess.run([str(ROOT / "scripts" / "engine-dind"), "--stop", suite], capture_output=True)
 
 
 def docker(env, *args):
@@ -102,10 +65,9 @@ def test_engine_is_the_listed_version(engine):
     assert f"{version}.".startswith(ENGINES[suite]["version"] + "."), version
 
 
-def test_every_image_builds(engine, engines):
+def test_every_image_builds(engine):
     suite, env = engine
-    build = engines[suite][1]
-    assert build.returncode == 0, f"monasca-docker build on {suite}:\n{build.stdout[-4000:]}"
+    cli(env, "build")
     missing = [image.ref for image in catalog.load(ROOT).values()
                if docker(env, "image", "inspect", image.ref).returncode != 0]
     assert not missing, f"not on the {suite} engine after the build: {missing}"
@@ -133,9 +95,5 @@ def test_base_keeps_its_contract(engine):
 
 def test_stack_passes_the_smoke_test(engine):
     suite, env = engine
-    try:
-        cli(env, "up")
-        cli(env, "smoke")
-    finally:
-        # One stack at a time on this machine: the next engine's starts on an idle one.
-        subprocess.run([CLI, "down", "--volumes"], cwd=ROOT, env=env, capture_output=True)
+    cli(env, "up")
+    cli(env, "smoke")
