@@ -40,7 +40,7 @@ class Options:
     ref: str | None = None
     local: Path | None = None
     tag: str | None = None            # tag for the one named image instead of the catalog's
-    jobs: int = 2                     # images of one level built at once
+    jobs: int = 2                     # independent images built at once
 
     def source_for(self, image: catalog.Image) -> sources.Source:
         asked = dict(version=self.version, repo=self.repo, ref=self.ref, local=self.local)
