@@ -95,6 +95,9 @@ class Setting:
     revision: str
     source: str
     logs: Path
+    # name -> (inputs digest, image id) of each image this run built or found up to date:
+    # a child reads its parent and builder here instead of asking the engine again.
+    finished: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
 
 
 def build(options: Options, progress: Progress | None = None,
@@ -169,12 +172,14 @@ def _build_one(image: catalog.Image, setting: Setting, show: Progress) -> Outcom
     started = time.monotonic()
     options = setting.options
     try:
-        parent_ref, parent_inputs, parent_id = _parent(image, setting.images, options.base_image)
-        builder_ref, builder_inputs, _ = _needed(image, image.builder, setting.images)
+        parent_ref, parent_inputs, parent_id = _parent(image, setting, options.base_image)
+        builder_ref, builder_inputs, _ = _needed(image, image.builder, setting)
         with _context(image, setting.root, options) as (context, component_facts):
             inputs = inputs_digest(context, {"parent": parent_inputs,
                                              **({"builder": builder_inputs} if image.builder else {})})
-            if not options.force and engine.image_labels(image.ref).get(INPUTS_LABEL) == inputs:
+            existing = engine.inspect_image(image.ref) or {}
+            if not options.force and (existing.get("Config", {}).get("Labels") or {}).get(INPUTS_LABEL) == inputs:
+                setting.finished[image.name] = (inputs, existing["Id"])
                 show.finished(image.ref, "up to date")
                 return Outcome(image.ref, "up to date", time.monotonic() - started)
             show.started(image.ref)
@@ -196,6 +201,7 @@ def _build_one(image: catalog.Image, setting: Setting, show: Progress) -> Outcom
     except UserError as exc:
         show.finished(image.ref, "failed")
         return Outcome(image.ref, "failed", time.monotonic() - started, str(exc))
+    setting.finished[image.name] = (inputs, engine.inspect_image(image.ref)["Id"])
     outcome = Outcome(image.ref, "built", time.monotonic() - started)
     show.finished(image.ref, f"built in {outcome.seconds:.1f}s")
     return outcome
@@ -218,18 +224,20 @@ def _component_version(image: catalog.Image, setting: Setting) -> str:
     return ""
 
 
-def _parent(image, images, base_image):
+def _parent(image, setting, base_image):
     """(reference, inputs digest, image id) of the image's parent."""
-    if image.parent is not None and base_image and images[image.parent].recipe == "rootfs":
-        return _needed(image, image.parent, images, ref=base_image)
-    return _needed(image, image.parent, images)
+    if image.parent is not None and base_image and setting.images[image.parent].recipe == "rootfs":
+        return _needed(image, image.parent, setting, ref=base_image)
+    return _needed(image, image.parent, setting)
 
 
-def _needed(image, name, images, ref=None):
+def _needed(image, name, setting, ref=None):
     """(reference, inputs digest, image id) of the catalog entry `name` that image's build uses."""
     if name is None:
         return "", "", ""
-    ref = ref or images[name].ref
+    if ref is None and name in setting.finished:
+        return (setting.images[name].ref, *setting.finished[name])
+    ref = ref or setting.images[name].ref
     info = engine.inspect_image(ref)
     if info is None:
         raise UserError(f"image {ref}, which {image.name} is built with, does not exist: "
