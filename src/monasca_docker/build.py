@@ -177,8 +177,8 @@ def _build_one(image: catalog.Image, setting: Setting, show: Progress) -> Outcom
         with _context(image, setting.root, options) as (context, component_facts):
             inputs = inputs_digest(context, {"parent": parent_inputs,
                                              **({"builder": builder_inputs} if image.builder else {})})
-            existing = engine.inspect_image(image.ref) or {}
-            if not options.force and (existing.get("Config", {}).get("Labels") or {}).get(INPUTS_LABEL) == inputs:
+            existing = engine.inspect_image(image.ref)
+            if not options.force and engine.labels_of(existing).get(INPUTS_LABEL) == inputs:
                 setting.finished[image.name] = (inputs, existing["Id"])
                 show.finished(image.ref, "up to date")
                 return Outcome(image.ref, "up to date", time.monotonic() - started)
@@ -242,7 +242,7 @@ def _needed(image, name, setting, ref=None):
     if info is None:
         raise UserError(f"image {ref}, which {image.name} is built with, does not exist: "
                         f"build it first, or check --base-image")
-    labels = info.get("Config", {}).get("Labels") or {}
+    labels = engine.labels_of(info)
     return ref, labels.get(INPUTS_LABEL, info["Id"]), info["Id"]
 
 

@@ -47,7 +47,11 @@ def inspect_image(ref: str) -> dict | None:
 
 
 def image_labels(ref: str) -> dict[str, str]:
-    info = inspect_image(ref)
+    return labels_of(inspect_image(ref))
+
+
+def labels_of(info: dict | None) -> dict[str, str]:
+    """The labels of an inspect_image result ({} for a missing image or one without labels)."""
     return (info or {}).get("Config", {}).get("Labels") or {}
 
 
