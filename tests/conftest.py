@@ -1,30 +1,54 @@
-"""Suite-wide: a heavy test runs when the change touches what it tests.
+"""Suite-wide: a heavy suite runs when the change touches what it covers,
+and every run can say where its time went.
 
 `monasca-docker ci --event change` hands pytest the change's paths in
-MONASCA_CHANGED (one a line). A test marked `heavy("images/", "engines.toml")`
-is skipped, with the reason printed, when none of those paths starts with
-one of the marker's prefixes; outside CI (no MONASCA_CHANGED) every test runs.
+MONASCA_CHANGED (one a line). A module declared heavy in its folder's
+suites.toml (src/monasca_docker/suites.py) is skipped, with the reason
+printed, when the change touches nothing it covers; outside CI (no
+MONASCA_CHANGED) every test runs.
+
+With MONASCA_TIMES set, the seconds each module took (setup, call and
+teardown, so a module's fixtures count; an engine of tests/engines apiece)
+are written there as JSON when the session ends, for `ci`'s time table.
 """
+import collections
+import json
 import os
+from pathlib import Path
 
 import pytest
 
+from monasca_docker import suites
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "heavy(*prefixes): run under CI only when the change touches one of "
-                                       "these path prefixes")
-
-
-def touched(changed, prefixes):
-    return any(path.startswith(prefix) for path in changed for prefix in prefixes)
+ROOT = Path(__file__).resolve().parents[1]
+_seconds = collections.Counter()
+_suite_of = {}
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        _suite_of[item.nodeid] = suite_name(item)
     if "MONASCA_CHANGED" not in os.environ:
         return
-    changed = os.environ["MONASCA_CHANGED"].split("\n")
+    runs = suites.selected(ROOT, os.environ["MONASCA_CHANGED"].split("\n"))
     for item in items:
-        marker = item.get_closest_marker("heavy")
-        if marker and not touched(changed, marker.args):
-            item.add_marker(pytest.mark.skip(
-                reason=f"heavy, and the change touches none of {', '.join(marker.args)}"))
+        module = item.nodeid.split("::")[0]
+        if runs.get(module) is False:
+            item.add_marker(pytest.mark.skip(reason=f"heavy, and the change touches nothing {module} covers "
+                                                    f"(its suites.toml)"))
+
+
+def suite_name(item):
+    """The time table's row: the module, and for tests/engines the engine too."""
+    module = item.nodeid.split("::")[0]
+    engine = getattr(item, "callspec", None) and item.callspec.params.get("engine")
+    return f"{module} [{engine}]" if engine else module
+
+
+def pytest_runtest_logreport(report):
+    _seconds[_suite_of.get(report.nodeid, report.nodeid.split("::")[0])] += report.duration
+
+
+def pytest_sessionfinish(session):
+    if os.environ.get("MONASCA_TIMES"):
+        Path(os.environ["MONASCA_TIMES"]).write_text(json.dumps(dict(_seconds), indent=1) + "\n")

@@ -10,13 +10,15 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from . import build as builder
-from . import catalog, engine, plan, publish, tags
+from . import catalog, engine, plan, publish, suites, tags
 from .git import git
 
 SUMMARY = Path("build") / "ci-summary.json"
+TIMES = Path("build") / "ci-times.json"      # seconds per test module, written by tests/conftest.py
 
 
 @dataclasses.dataclass
@@ -53,24 +55,64 @@ def make_plan(root: Path, images: dict[str, catalog.Image], request: Request) ->
 
 
 def run(request: Request) -> int:
+    started = time.monotonic()
     root = catalog.project_root()
     images = catalog.load(root)
     the_plan = make_plan(root, images, request)
     if request.dry_run:
         print(json.dumps(the_plan.as_json(), indent=2))
         return 0
-    summary = {"plan": the_plan.as_json(), "images": [], "tests": None, "pushed": []}
+    summary = {"plan": the_plan.as_json(), "images": [], "tests": None, "pushed": [], "seconds": _setup_seconds()}
+    if the_plan.changed is not None:
+        _say_which_suites_run(root, list(the_plan.changed))
     if the_plan.images:
         options = builder.Options(names=[image.name for image in the_plan.images], jobs=request.jobs)
+        building = time.monotonic()
         summary["images"] = [_describe(outcome) for outcome in builder.build(options, images=images)]
+        summary["seconds"]["build on this host"] = time.monotonic() - building
     broken = [item["image"] for item in summary["images"] if item["status"] in ("failed", "skipped")]
-    status = 1 if broken else _test(request, summary, the_plan.changed)
+    status = 1 if broken else _test(request, summary, the_plan.changed, root / TIMES)
     if status == 0 and the_plan.publication.publishes:
         summary["pushed"] = _publish(request, the_plan)
+    summary["seconds"]["total"] = time.monotonic() - started + summary["seconds"].get("setup", 0)
     _write(root, summary)
+    print(time_table(summary["seconds"]))
     if broken:
         print(f"ci: not built: {', '.join(broken)}; see {SUMMARY}", file=sys.stderr)
     return status
+
+
+def _say_which_suites_run(root: Path, changed: list[str]) -> None:
+    runs = suites.selected(root, changed)
+    for verdict, label in ((True, "run"), (False, "skipped: the change touches nothing they cover")):
+        modules = sorted(module for module, selected in runs.items() if selected is verdict)
+        print(f"ci: heavy suites {label}: {', '.join(modules) or 'none'}")
+
+
+def _setup_seconds() -> dict[str, float]:
+    """The set-up's seconds before `ci` started, when .ci/run measured them."""
+    given = os.environ.get("MONASCA_CI_SETUP_SECONDS")
+    return {"setup": float(given)} if given else {}
+
+
+def time_table(seconds: dict[str, float], shown: float = 10.0) -> str:
+    """Where a run's time went, largest first; the modules under `shown` seconds as one row.
+
+    `seconds` has "total", and may have "setup", "build on this host",
+    "pytest" (its whole run) and "tests/..." rows (a test module each)."""
+    modules = {name: value for name, value in seconds.items() if name.startswith("tests/")}
+    big = sorted(((v, n) for n, v in modules.items() if v >= shown), reverse=True)
+    small = [v for v in modules.values() if v < shown]
+    rows = [(name, seconds[name]) for name in ("setup", "build on this host") if name in seconds]
+    rows += [(name, value) for value, name in big]
+    if small:
+        rows.append((f"{len(small)} other test modules, under {shown:.0f} s each", sum(small)))
+    if "pytest" in seconds:
+        rows.append(("pytest itself (collection, reports)", seconds["pytest"] - sum(modules.values())))
+    rows.append(("total", seconds["total"]))
+    width = max(len(name) for name, _ in rows)
+    lines = [f"{name:<{width}}  {value:>7.0f} s" for name, value in rows]
+    return "\n".join(["ci: time table", *lines[:-1], "-" * (width + 11), lines[-1]])
 
 
 def _describe(outcome: builder.Outcome) -> dict:
@@ -80,15 +122,22 @@ def _describe(outcome: builder.Outcome) -> dict:
             "error": outcome.error or None}
 
 
-def _test(request: Request, summary: dict, changed: tuple[str, ...] | None) -> int:
+def _test(request: Request, summary: dict, changed: tuple[str, ...] | None, times: Path) -> int:
     """Run the test suite; pytest's 'no tests collected' (5) is a failure.
 
     A change's paths go to the tests in MONASCA_CHANGED: heavy suites run only
-    when the change touches what they test (tests/conftest.py)."""
-    env = dict(os.environ)
+    when the change touches what they test (tests/conftest.py). The seconds
+    of each test module come back in `times`, for the time table."""
+    env = {**os.environ, "MONASCA_TIMES": str(times)}
     if changed is not None:
         env["MONASCA_CHANGED"] = "\n".join(changed)
+    times.parent.mkdir(parents=True, exist_ok=True)
+    times.unlink(missing_ok=True)
+    testing = time.monotonic()
     code = subprocess.run(list(request.test_command), env=env).returncode
+    summary["seconds"]["pytest"] = time.monotonic() - testing
+    if times.is_file():
+        summary["seconds"].update(json.loads(times.read_text()))
     summary["tests"] = {"command": " ".join(request.test_command), "exit": code}
     if code == 5:
         print("ci: the test command collected no tests; that is a failure", file=sys.stderr)

@@ -23,10 +23,6 @@ from tests.support import CLI, ROOT, docker
 
 CHART = ROOT / "deploy" / "helm" / "monasca"
 
-pytestmark = pytest.mark.heavy("deploy/cluster/", "deploy/helm/", "src/monasca_docker/cluster/",
-                               "scripts/k8s-tools", "scripts/helm-tools", "tests/cluster/test_k8s.py",
-                               "tests/stack/conftest.py", "tests/stack/test_smoke.py", "tests/support.py")
-
 
 def cli(*args, check=True):
     done = subprocess.run([CLI, "cluster", *args, "--kind", "k8s"], cwd=ROOT, capture_output=True, text=True)

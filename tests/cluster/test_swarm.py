@@ -20,11 +20,6 @@ from tests.stack.conftest import eventually, user_session
 from tests.stack.test_smoke import measurements
 from tests.support import CLI, ROOT, docker
 
-# The test's own file and the helpers it imports, not its neighbours'.
-pytestmark = pytest.mark.heavy("deploy/compose/", "deploy/swarm/", "src/monasca_docker/cluster/",
-                               "tests/cluster/test_swarm.py", "tests/stack/conftest.py",
-                               "tests/stack/test_smoke.py", "tests/support.py")
-
 
 def cluster(*args):
     return subprocess.run([CLI, "cluster", *args, "--kind", "swarm"], cwd=ROOT, capture_output=True, text=True)

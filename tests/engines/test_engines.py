@@ -1,8 +1,14 @@
-"""Every image builds, and the stack passes its smoke test, on every engine of engines.toml.
+"""Every image the change rebuilds builds, and the stack passes its smoke
+test, on every engine of engines.toml.
 
 The host's engine is tested by the rest of the suite; the others run as
-Docker-in-Docker (scripts/engine-dind), each started fresh, so every image
-is built there from an empty cache.
+Docker-in-Docker (scripts/engine-dind), each started fresh. What each
+builds (tests/engines/suites.toml): every image from an empty cache
+outside CI, or when the change touches the engines or the build tool; else
+the images the change rebuilds, built there, on the others loaded from this
+host's engine (`docker save | docker load`), which CI built from the same
+inputs: the smoke test needs the whole stack, the engine needs to build
+only what changed.
 """
 import json
 import os
@@ -12,17 +18,33 @@ import tomllib
 
 import pytest
 
-from monasca_docker import catalog
+from monasca_docker import catalog, suites
 
 from .. import support
 from ..support import CLI, ROOT, STOP_PROBE
 
 ENGINES = tomllib.loads((ROOT / "engines.toml").read_text())["engines"]
 DIND = sorted(suite for suite, engine in ENGINES.items() if engine["mode"] == "dind")
-# Every image from an empty cache on each engine: when anything a build uses changed.
-pytestmark = pytest.mark.heavy("images/", "locks/", "engines.toml", "scripts/engine-dind", "deploy/compose/", "tests/engines/",
-                               *(f"src/monasca_docker/{m}.py" for m in ("build", "engine", "catalog", "sources",
-                                                                         "labels", "stack", "git")))
+IMAGES = catalog.load(ROOT)
+
+
+def to_build():
+    """The catalog names each engine builds itself."""
+    if "MONASCA_CHANGED" not in os.environ:
+        return set(IMAGES)
+    changed = os.environ["MONASCA_CHANGED"].split("\n")
+    if suites.load(ROOT)["tests/engines/test_engines.py"].touched_paths(changed):
+        return set(IMAGES)
+    return suites.rebuilt(ROOT, changed)
+
+
+@pytest.fixture(scope="module")
+def from_host():
+    """The references each engine loads from this host: what it does not build, built here if missing."""
+    names = sorted(set(IMAGES) - to_build())
+    if names:
+        support.build(*names)
+    return [IMAGES[name].ref for name in names]
 
 
 def release(version):
@@ -39,12 +61,19 @@ def test_the_host_the_two_newest_debian_engines_and_the_current_docker_are_suppo
 
 
 @pytest.fixture(scope="module", params=DIND)
-def engine(request):
-    """(suite, environment) for the CLI and docker to use that engine; the stack publishes on it."""
+def engine(request, from_host):
+    """(suite, environment) for the CLI and docker to use that engine, holding the
+    images it does not build; the stack publishes on it."""
     suite = request.param
     started = subprocess.run([str(ROOT / "scripts" / "engine-dind"), suite], capture_output=True, text=True)
     assert started.returncode == 0, started.stderr
-    yield suite, {**os.environ, "DOCKER_HOST": started.stdout.strip(), "MONASCA_BIND": "0.0.0.0"}
+    env = {**os.environ, "DOCKER_HOST": started.stdout.strip(), "MONASCA_BIND": "0.0.0.0"}
+    if from_host:
+        save = subprocess.Popen(["docker", "save", *from_host], stdout=subprocess.PIPE)
+        load = subprocess.run(["docker", "load", "--quiet"], stdin=save.stdout, env=env,
+                              capture_output=True, text=True)
+        assert save.wait() == 0 and load.returncode == 0, load.stderr
+    yield suite, env
     subprocess.run([str(ROOT / "scripts" / "engine-dind"), "--stop", suite], capture_output=True)
 
 
@@ -65,11 +94,12 @@ def test_engine_is_the_listed_version(engine):
     assert f"{version}.".startswith(ENGINES[suite]["version"] + "."), version
 
 
-def test_every_image_builds(engine):
+def test_what_the_change_rebuilds_builds_there(engine, from_host):
     suite, env = engine
-    cli(env, "build")
-    missing = [image.ref for image in catalog.load(ROOT).values()
-               if docker(env, "image", "inspect", image.ref).returncode != 0]
+    printed = cli(env, "build").stdout
+    built = {line.split(": built in")[0] for line in printed.splitlines() if ": built in" in line}
+    assert built == {image.ref for image in IMAGES.values()} - set(from_host), printed
+    missing = [image.ref for image in IMAGES.values() if docker(env, "image", "inspect", image.ref).returncode != 0]
     assert not missing, f"not on the {suite} engine after the build: {missing}"
 
 

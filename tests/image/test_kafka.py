@@ -202,7 +202,6 @@ def client(cluster, *args):
     return done.stdout
 
 
-@pytest.mark.heavy("images/kafka/", "images/base/", "tests/image/test_kafka.py")
 def test_three_nodes_lose_no_acknowledged_message_when_one_is_lost(three_nodes):
     first, second, third = three_nodes["names"]
     quorum = docker("exec", first, "kafka-metadata-quorum.sh", "--bootstrap-server", "127.0.0.1:9092",

@@ -97,8 +97,8 @@ def test_passing_tests_finish_the_change_without_publishing(clone):
 def test_a_heavy_test_runs_only_when_the_change_touches_what_it_tests(clone, edited, outcome):
     probe = clone / "tests" / "heavy_probe"
     probe.mkdir()
-    (probe / "test_probe.py").write_text('import pytest\n\n\n@pytest.mark.heavy("docs/")\n'
-                                         'def test_probe():\n    pass\n')
+    (probe / "test_probe.py").write_text("def test_probe():\n    pass\n")
+    (probe / "suites.toml").write_text('[test_probe]\npaths = ["docs/"]\n')
     (clone / edited).open("a").write("a reviewed change\n")
     result = ci(clone, "--event", "change", "--base", "HEAD",
                 "--test-command", f"{sys.executable} -m pytest -q -rs -p no:cacheprovider {probe}")

@@ -13,9 +13,6 @@ from . import faults
 from .conftest import CLI, ROOT, docker, eventually, in_network, user_session
 from .test_smoke import measurements
 
-# Services killed mid-stream, minutes each: when the images, the stack or these tests changed.
-pytestmark = pytest.mark.heavy("images/", "locks/", "deploy/compose/", "src/monasca_docker/stack.py", "tests/stack/")
-
 
 def status():
     return subprocess.run([CLI, "status"], cwd=ROOT, capture_output=True, text=True)

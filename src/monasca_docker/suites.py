@@ -1,0 +1,81 @@
+"""The heavy test suites and what each covers, declared beside them.
+
+A heavy suite builds images or starts containers; under CI it runs only
+when the change touches what it covers. Each test folder with heavy suites
+has a suites.toml, a table per test module of the folder:
+
+    [test_swarm]
+    images = "stack"              # "stack", "chart", "catalog" or catalog names
+    paths = ["deploy/swarm/"]     # path prefixes
+
+A suite covers its module, its folder's conftest.py and __init__.py, the
+helpers every test shares, its paths, and its images: a change that
+rebuilds one of them (its folder, its lock, an ancestor's) runs the suite.
+pytest (tests/conftest.py) skips the suites a change does not touch, and
+`monasca-docker ci` prints which run.
+"""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+
+from . import catalog, plan, stack
+from .cluster import k8s
+from .errors import UserError
+
+SHARED = ("tests/conftest.py", "tests/support.py")
+
+
+@dataclasses.dataclass(frozen=True)
+class Suite:
+    module: str                       # tests/cluster/test_swarm.py
+    paths: tuple[str, ...]            # prefixes of the paths it covers
+    images: frozenset[str]            # catalog names of the images it starts or builds
+
+    def touched_paths(self, changed: list[str]) -> list[str]:
+        return [path for path in changed if path.startswith(self.paths)]
+
+    def runs_for(self, changed: list[str], rebuilt: set[str]) -> bool:
+        return bool(self.touched_paths(changed) or self.images & rebuilt)
+
+
+def load(root: Path) -> dict[str, Suite]:
+    """Every declared heavy suite, by module path."""
+    images = catalog.load(root)
+    found = {}
+    for declaration in sorted((root / "tests").glob("*/suites.toml")):
+        folder = declaration.parent.relative_to(root).as_posix()
+        for name, entry in tomllib.loads(declaration.read_text()).items():
+            module = f"{folder}/{name}.py"
+            if not (root / module).is_file():
+                raise UserError(f"{declaration}: [{name}] names no module: there is no {module}")
+            own = (module, f"{folder}/conftest.py", f"{folder}/__init__.py", *SHARED)
+            found[module] = Suite(module, (*own, *entry.get("paths", ())),
+                                  frozenset(_image_names(root, images, entry.get("images", ()), declaration)))
+    return found
+
+
+def _image_names(root: Path, images: dict[str, catalog.Image], declared, declaration: Path) -> set[str]:
+    if declared == "catalog":
+        return set(images)
+    if declared == "stack":
+        return set(stack.stack_images(root))
+    if declared == "chart":
+        repositories = set(k8s.chart_images(root))
+        return {name for name, image in images.items() if image.repository in repositories}
+    if isinstance(declared, str) or set(declared) - set(images):
+        raise UserError(f"{declaration}: images = {declared!r}: give \"stack\", \"chart\", \"catalog\" "
+                        f"or a list of the names `monasca-docker list` shows")
+    return set(declared)
+
+
+def rebuilt(root: Path, changed: list[str]) -> set[str]:
+    """The images a change rebuilds: those whose inputs it touches, and their descendants."""
+    return set(plan.affected(catalog.load(root), changed))
+
+
+def selected(root: Path, changed: list[str]) -> dict[str, bool]:
+    """Each heavy suite's module, and whether this change runs it."""
+    images = rebuilt(root, changed)
+    return {module: suite.runs_for(changed, images) for module, suite in load(root).items()}
