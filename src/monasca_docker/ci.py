@@ -19,6 +19,12 @@ from .git import git
 
 SUMMARY = Path("build") / "ci-summary.json"
 TIMES = Path("build") / "ci-times.json"      # seconds per test module, written by tests/conftest.py
+PYTEST = (sys.executable, "-m", "pytest")
+# The README's pytest runs as two lanes at once: the engines' suite, whose
+# Docker-in-Docker engines build images and start stacks of their own, and
+# everything else, on this host's engine. The second lane mostly waits on
+# services, and the first lane's builds fill that time.
+LANES = {"engines": ("tests/engines",), "host": ("--ignore=tests/engines",)}
 
 
 @dataclasses.dataclass
@@ -26,7 +32,7 @@ class Request:
     event: tags.Event
     base: str | None = None          # a change is compared with this revision
     dry_run: bool = False
-    test_command: tuple[str, ...] = (sys.executable, "-m", "pytest")
+    test_command: tuple[str, ...] = PYTEST
     registry: str = publish.DEFAULT_REGISTRY
     namespace: str = publish.DEFAULT_NAMESPACE
     source: str | None = None        # the tested tag or digest a release promotes
@@ -99,16 +105,16 @@ def time_table(seconds: dict[str, float], shown: float = 10.0) -> str:
     """Where a run's time went, largest first; the modules under `shown` seconds as one row.
 
     `seconds` has "total", and may have "setup", "build on this host",
-    "pytest" (its whole run) and "tests/..." rows (a test module each)."""
+    "pytest, LANE lane" rows (a lane's whole run: lanes run at once) and
+    "tests/..." rows (a test module each, within its lane)."""
     modules = {name: value for name, value in seconds.items() if name.startswith("tests/")}
     big = sorted(((v, n) for n, v in modules.items() if v >= shown), reverse=True)
     small = [v for v in modules.values() if v < shown]
-    rows = [(name, seconds[name]) for name in ("setup", "build on this host") if name in seconds]
-    rows += [(name, value) for value, name in big]
+    rows = [(name, value) for name, value in seconds.items()
+            if name in ("setup", "build on this host") or name.startswith("pytest, ")]
+    rows += [(f"  {name}", value) for value, name in big]
     if small:
-        rows.append((f"{len(small)} other test modules, under {shown:.0f} s each", sum(small)))
-    if "pytest" in seconds:
-        rows.append(("pytest itself (collection, reports)", seconds["pytest"] - sum(modules.values())))
+        rows.append((f"  {len(small)} other test modules, under {shown:.0f} s each", sum(small)))
     rows.append(("total", seconds["total"]))
     width = max(len(name) for name, _ in rows)
     lines = [f"{name:<{width}}  {value:>7.0f} s" for name, value in rows]
@@ -122,27 +128,50 @@ def _describe(outcome: builder.Outcome) -> dict:
             "error": outcome.error or None}
 
 
+def _lanes(request: Request) -> dict[str, list[str]]:
+    """The test commands to run at once, by lane: the default pytest in LANES, another command whole."""
+    if request.test_command != PYTEST:
+        return {"tests": list(request.test_command)}
+    return {lane: [*PYTEST, *args] for lane, args in LANES.items()}
+
+
 def _test(request: Request, summary: dict, changed: tuple[str, ...] | None, times: Path) -> int:
-    """Run the test suite; pytest's 'no tests collected' (5) is a failure.
+    """Run the tests, in lanes at once; a lane's 'no tests collected' (5) is a failure.
 
     A change's paths go to the tests in MONASCA_CHANGED: heavy suites run only
     when the change touches what they test (tests/conftest.py). The seconds
-    of each test module come back in `times`, for the time table."""
-    env = {**os.environ, "MONASCA_TIMES": str(times)}
+    of each test module come back in `times` (a file a lane), for the time
+    table. The last lane prints as it goes; the others' output is kept in
+    build/ci-LANE.log and printed when they are done."""
+    env = {**os.environ}
     if changed is not None:
         env["MONASCA_CHANGED"] = "\n".join(changed)
     times.parent.mkdir(parents=True, exist_ok=True)
-    times.unlink(missing_ok=True)
-    testing = time.monotonic()
-    code = subprocess.run(list(request.test_command), env=env).returncode
-    summary["seconds"]["pytest"] = time.monotonic() - testing
-    if times.is_file():
-        summary["seconds"].update(json.loads(times.read_text()))
-    summary["tests"] = {"command": " ".join(request.test_command), "exit": code}
-    if code == 5:
-        print("ci: the test command collected no tests; that is a failure", file=sys.stderr)
-        return 1
-    return 0 if code == 0 else 1
+    lanes, running = _lanes(request), {}
+    for number, (lane, command) in enumerate(lanes.items(), start=1):
+        lane_times = times.with_name(f"{times.stem}-{lane}.json")
+        lane_times.unlink(missing_ok=True)
+        log = None if number == len(lanes) else (times.parent / f"ci-{lane}.log").open("w")
+        running[lane] = (subprocess.Popen(command, env={**env, "MONASCA_TIMES": str(lane_times)},
+                                          stdout=log, stderr=subprocess.STDOUT if log else None),
+                         time.monotonic(), log, lane_times)
+    codes = {}
+    for lane, (process, started, log, lane_times) in running.items():
+        codes[lane] = process.wait()
+        summary["seconds"][f"pytest, {lane} lane"] = time.monotonic() - started
+        if lane_times.is_file():
+            summary["seconds"].update(json.loads(lane_times.read_text()))
+    for lane, (_, _, log, _) in running.items():
+        if log:
+            log.close()
+            print(f"ci: the {lane} lane's output ({log.name}):\n{Path(log.name).read_text()}")
+    failed = {lane: code for lane, code in codes.items() if code != 0}
+    summary["tests"] = {"command": " & ".join(" ".join(command) for command in lanes.values()),
+                        "exit": next(iter(failed.values()), 0), "lanes": codes}
+    for lane, code in failed.items():
+        print(f"ci: the {lane} lane " + ("collected no tests; that is a failure" if code == 5
+                                         else f"failed (pytest exit {code})"), file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _publish(request: Request, the_plan: plan.Plan) -> list[dict]:

@@ -180,7 +180,7 @@ def parser() -> argparse.ArgumentParser:
     ci_cmd.add_argument("--namespace", default=publish.DEFAULT_NAMESPACE)
     ci_cmd.add_argument("--from", dest="source", help="tag or digest to promote (release events)")
     ci_cmd.add_argument("--jobs", "-j", type=int, default=2)
-    ci_cmd.add_argument("--test-command", default=f"{sys.executable} -m pytest",
+    ci_cmd.add_argument("--test-command", default=shlex.join(ci.PYTEST),
                         help="the test suite to run after the build (default: pytest)")
     ci_cmd.set_defaults(run=cmd_ci)
 

@@ -39,12 +39,19 @@ def to_build():
 
 
 @pytest.fixture(scope="module")
-def from_host():
-    """The references each engine loads from this host: what it does not build, built here if missing."""
+def from_host(tmp_path_factory):
+    """(references, archive): what each engine loads from this host, not building it (built here
+    if missing), saved once at the start, so a test of the other lane that rebuilds one changes nothing."""
     names = sorted(set(IMAGES) - to_build())
-    if names:
-        support.build(*names)
-    return [IMAGES[name].ref for name in names]
+    if not names:
+        yield [], None
+        return
+    support.build(*names)
+    refs = [IMAGES[name].ref for name in names]
+    archive = tmp_path_factory.mktemp("from-host") / "images.tar"
+    support.docker("save", "--output", str(archive), *refs)
+    yield refs, archive
+    archive.unlink()
 
 
 def release(version):
@@ -68,11 +75,10 @@ def engine(request, from_host):
     started = subprocess.run([str(ROOT / "scripts" / "engine-dind"), suite], capture_output=True, text=True)
     assert started.returncode == 0, started.stderr
     env = {**os.environ, "DOCKER_HOST": started.stdout.strip(), "MONASCA_BIND": "0.0.0.0"}
-    if from_host:
-        save = subprocess.Popen(["docker", "save", *from_host], stdout=subprocess.PIPE)
-        load = subprocess.run(["docker", "load", "--quiet"], stdin=save.stdout, env=env,
-                              capture_output=True, text=True)
-        assert save.wait() == 0 and load.returncode == 0, load.stderr
+    refs, archive = from_host
+    if refs:
+        loaded = docker(env, "load", "--quiet", "--input", str(archive))
+        assert loaded.returncode == 0, loaded.stderr
     yield suite, env
     subprocess.run([str(ROOT / "scripts" / "engine-dind"), "--stop", suite], capture_output=True)
 
@@ -98,7 +104,7 @@ def test_what_the_change_rebuilds_builds_there(engine, from_host):
     suite, env = engine
     printed = cli(env, "build").stdout
     built = {line.split(": built in")[0] for line in printed.splitlines() if ": built in" in line}
-    assert built == {image.ref for image in IMAGES.values()} - set(from_host), printed
+    assert built == {image.ref for image in IMAGES.values()} - set(from_host[0]), printed
     missing = [image.ref for image in IMAGES.values() if docker(env, "image", "inspect", image.ref).returncode != 0]
     assert not missing, f"not on the {suite} engine after the build: {missing}"
 
