@@ -99,6 +99,10 @@ def test_a_heavy_test_runs_only_when_the_change_touches_what_it_tests(clone, edi
     probe.mkdir()
     (probe / "test_probe.py").write_text("def test_probe():\n    pass\n")
     (probe / "suites.toml").write_text('[test_probe]\npaths = ["docs/"]\n')
+    # committed before the change: a change to a suite's own module runs it
+    subprocess.run(["git", "-C", str(clone), "add", "tests/heavy_probe"], check=True)
+    subprocess.run(["git", "-C", str(clone), "-c", "user.name=ci", "-c", "user.email=ci@example.invalid",
+                    "commit", "--quiet", "-m", "a heavy probe"], check=True)
     (clone / edited).open("a").write("a reviewed change\n")
     result = ci(clone, "--event", "change", "--base", "HEAD",
                 "--test-command", f"{sys.executable} -m pytest -q -rs -p no:cacheprovider {probe}")
