@@ -5,6 +5,7 @@ passed; a change under review is never published (the tag policy says so).
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -114,7 +115,8 @@ def time_table(seconds: dict[str, float], shown: float = 10.0) -> str:
             if name in ("setup", "build on this host") or name.startswith("pytest, ")]
     rows += [(f"  {name}", value) for value, name in big]
     if small:
-        rows.append((f"  {len(small)} other test modules, under {shown:.0f} s each", sum(small)))
+        rows.append((f"  {len(small)} other test module{'s' * (len(small) != 1)}, under {shown:.0f} s each",
+                     sum(small)))
     rows.append(("total", seconds["total"]))
     width = max(len(name) for name, _ in rows)
     lines = [f"{name:<{width}}  {value:>7.0f} s" for name, value in rows]
@@ -135,43 +137,57 @@ def _lanes(request: Request) -> dict[str, list[str]]:
     return {lane: [*PYTEST, *args] for lane, args in LANES.items()}
 
 
+@dataclasses.dataclass
+class _Lane:
+    name: str
+    process: subprocess.Popen
+    times: Path                  # where its tests/conftest.py writes each module's seconds
+    log: Path | None             # its output, unless it prints as it goes
+    started: float
+    seconds: float = 0.0
+
+
 def _test(request: Request, summary: dict, changed: tuple[str, ...] | None, times: Path) -> int:
     """Run the tests, in lanes at once; a lane's 'no tests collected' (5) is a failure.
 
     A change's paths go to the tests in MONASCA_CHANGED: heavy suites run only
     when the change touches what they test (tests/conftest.py). The seconds
-    of each test module come back in `times` (a file a lane), for the time
+    of each test module come back in a `times` file a lane, for the time
     table. The last lane prints as it goes; the others' output is kept in
-    build/ci-LANE.log and printed when they are done."""
-    env = {**os.environ}
-    if changed is not None:
-        env["MONASCA_CHANGED"] = "\n".join(changed)
+    build/ci-LANE.log and printed when all are done."""
+    env = {**os.environ, **({"MONASCA_CHANGED": "\n".join(changed)} if changed is not None else {})}
     times.parent.mkdir(parents=True, exist_ok=True)
-    lanes, running = _lanes(request), {}
-    for number, (lane, command) in enumerate(lanes.items(), start=1):
-        lane_times = times.with_name(f"{times.stem}-{lane}.json")
-        lane_times.unlink(missing_ok=True)
-        log = None if number == len(lanes) else (times.parent / f"ci-{lane}.log").open("w")
-        running[lane] = (subprocess.Popen(command, env={**env, "MONASCA_TIMES": str(lane_times)},
-                                          stdout=log, stderr=subprocess.STDOUT if log else None),
-                         time.monotonic(), log, lane_times)
-    codes = {}
-    for lane, (process, started, log, lane_times) in running.items():
-        codes[lane] = process.wait()
-        summary["seconds"][f"pytest, {lane} lane"] = time.monotonic() - started
-        if lane_times.is_file():
-            summary["seconds"].update(json.loads(lane_times.read_text()))
-    for lane, (_, _, log, _) in running.items():
-        if log:
-            log.close()
-            print(f"ci: the {lane} lane's output ({log.name}):\n{Path(log.name).read_text()}")
-    failed = {lane: code for lane, code in codes.items() if code != 0}
-    summary["tests"] = {"command": " & ".join(" ".join(command) for command in lanes.values()),
-                        "exit": next(iter(failed.values()), 0), "lanes": codes}
-    for lane, code in failed.items():
-        print(f"ci: the {lane} lane " + ("collected no tests; that is a failure" if code == 5
+    commands = _lanes(request)
+    lanes = [_start(name, command, env, times, prints=number == len(commands))
+             for number, (name, command) in enumerate(commands.items(), start=1)]
+    while any(lane.process.poll() is None for lane in lanes):
+        time.sleep(1)
+        for lane in lanes:
+            if lane.process.returncode is not None and not lane.seconds:
+                lane.seconds = time.monotonic() - lane.started
+    for lane in lanes:
+        summary["seconds"][f"pytest, {lane.name} lane"] = lane.seconds or time.monotonic() - lane.started
+        if lane.times.is_file():
+            summary["seconds"].update(json.loads(lane.times.read_text()))
+        if lane.log:
+            print(f"ci: the {lane.name} lane's output ({lane.log}):\n{lane.log.read_text()}")
+    failed = {lane.name: lane.process.returncode for lane in lanes if lane.process.returncode != 0}
+    summary["tests"] = {"command": " & ".join(" ".join(command) for command in commands.values()),
+                        "exit": next(iter(failed.values()), 0), "lanes": list(commands)}
+    for name, code in failed.items():
+        print(f"ci: the {name} lane " + ("collected no tests; that is a failure" if code == 5
                                          else f"failed (pytest exit {code})"), file=sys.stderr)
     return 1 if failed else 0
+
+
+def _start(name: str, command: list[str], env: dict, times: Path, prints: bool) -> _Lane:
+    lane_times = times.with_name(f"{times.stem}-{name}.json")
+    lane_times.unlink(missing_ok=True)
+    log = None if prints else times.parent / f"ci-{name}.log"
+    with (log.open("w") if log else contextlib.nullcontext()) as output:
+        process = subprocess.Popen(command, env={**env, "MONASCA_TIMES": str(lane_times)},
+                                   stdout=output, stderr=subprocess.STDOUT if output else None)
+    return _Lane(name, process, lane_times, log, time.monotonic())
 
 
 def _publish(request: Request, the_plan: plan.Plan) -> list[dict]:
