@@ -21,11 +21,12 @@ from .git import git
 SUMMARY = Path("build") / "ci-summary.json"
 TIMES = Path("build") / "ci-times.json"      # seconds per test module, written by tests/conftest.py
 PYTEST = (sys.executable, "-m", "pytest")
-# The README's pytest runs as two lanes at once: the engines' suite, whose
-# Docker-in-Docker engines build images and start stacks of their own, and
-# everything else, on this host's engine. The second lane mostly waits on
-# services, and the first lane's builds fill that time.
-LANES = {"engines": ("tests/engines",), "host": ("--ignore=tests/engines",)}
+# The README's pytest runs as two lanes at once: the suites that run Docker
+# engines of their own (the DinD engines, the Swarm and Kubernetes nodes),
+# and everything else, on this host's engine. Much of the second lane's
+# time is spent waiting on its services, and the first lane fills it.
+NESTED = ("tests/engines", "tests/cluster")
+LANES = {"engines": NESTED, "host": tuple(f"--ignore={path}" for path in NESTED)}
 
 
 @dataclasses.dataclass
