@@ -161,13 +161,13 @@ def _test(request: Request, summary: dict, changed: tuple[str, ...] | None, time
     commands = _lanes(request)
     lanes = [_start(name, command, env, times, prints=number == len(commands))
              for number, (name, command) in enumerate(commands.items(), start=1)]
-    while any(lane.process.poll() is None for lane in lanes):
-        time.sleep(1)
-        for lane in lanes:
-            if lane.process.returncode is not None and not lane.seconds:
+    while not all(lane.seconds for lane in lanes):
+        for lane in lanes:       # every lane polled, so each one's end is taken when it comes
+            if not lane.seconds and lane.process.poll() is not None:
                 lane.seconds = time.monotonic() - lane.started
+        time.sleep(1)
     for lane in lanes:
-        summary["seconds"][f"pytest, {lane.name} lane"] = lane.seconds or time.monotonic() - lane.started
+        summary["seconds"][f"pytest, {lane.name} lane"] = lane.seconds
         if lane.times.is_file():
             summary["seconds"].update(json.loads(lane.times.read_text()))
         if lane.log:
