@@ -3,12 +3,12 @@ test, on every engine of engines.toml.
 
 The host's engine is tested by the rest of the suite; the others run as
 Docker-in-Docker (scripts/engine-dind), each started fresh. What each
-builds (tests/engines/suites.toml): every image from an empty cache
-outside CI, or when the change touches the engines or the build tool; else
-the images the change rebuilds, built there, on the others loaded from this
-host's engine (`docker save | docker load`), which CI built from the same
-inputs: the smoke test needs the whole stack, the engine needs to build
-only what changed.
+builds (tests/engines/suites.toml): every image, from an empty cache,
+outside CI or when the change touches the engines or the build tool; else
+only the images the change rebuilds. The other images, which the smoke
+test's stack needs too, come from this host's engine, where CI built them
+from the same inputs: one `docker save` at the start, a `docker load` an
+engine.
 """
 import json
 import os
