@@ -8,9 +8,10 @@ has a suites.toml, a table per test module of the folder:
     images = "stack"              # "stack", "chart", "catalog" or catalog names
     paths = ["deploy/swarm/"]     # path prefixes
 
-A suite covers its module, its folder's conftest.py and __init__.py, the
-helpers every test shares, its paths, and its images: a change that
-rebuilds one of them (its folder, its lock, an ancestor's) runs the suite.
+A suite covers its module, its folder's conftest.py, __init__.py and
+suites.toml, the helpers every test shares, its paths, and its images: a
+change that rebuilds one of them (its folder, its lock, an ancestor's)
+runs the suite.
 pytest (tests/conftest.py) skips the suites a change does not touch, and
 `monasca-docker ci` prints which run.
 """
@@ -50,7 +51,7 @@ def load(root: Path) -> dict[str, Suite]:
             module = f"{folder}/{name}.py"
             if not (root / module).is_file():
                 raise UserError(f"{declaration}: [{name}] names no module: there is no {module}")
-            own = (module, f"{folder}/conftest.py", f"{folder}/__init__.py", *SHARED)
+            own = (module, f"{folder}/conftest.py", f"{folder}/__init__.py", f"{folder}/suites.toml", *SHARED)
             found[module] = Suite(module, (*own, *entry.get("paths", ())),
                                   frozenset(_image_names(root, images, entry.get("images", ()), declaration)))
     return found
