@@ -10,8 +10,9 @@ has a suites.toml, a table per test module of the folder:
 
 A suite covers its module, its folder's conftest.py, __init__.py and
 suites.toml, the helpers every test shares, its paths, and its images: a
-change that rebuilds one of them (its folder, its lock, an ancestor's)
-runs the suite.
+change whose plan names one of them (plan.affected: an image whose folder
+or lock it changes, every image below that one, and their ancestors, which
+the plan checks) runs the suite.
 pytest (tests/conftest.py) skips the suites a change does not touch, and
 `monasca-docker ci` prints which run.
 """
@@ -34,11 +35,12 @@ class Suite:
     paths: tuple[str, ...]            # prefixes of the paths it covers
     images: frozenset[str]            # catalog names of the images it starts or builds
 
-    def touched_paths(self, changed: list[str]) -> list[str]:
-        return [path for path in changed if path.startswith(self.paths)]
+    def touches(self, changed: list[str]) -> bool:
+        """Whether the change touches one of the suite's paths (its images aside)."""
+        return any(path.startswith(self.paths) for path in changed)
 
-    def runs_for(self, changed: list[str], rebuilt: set[str]) -> bool:
-        return bool(self.touched_paths(changed) or self.images & rebuilt)
+    def runs_for(self, changed: list[str], planned: set[str]) -> bool:
+        return self.touches(changed) or bool(self.images & planned)
 
 
 def load(root: Path) -> dict[str, Suite]:
@@ -71,12 +73,13 @@ def _image_names(root: Path, images: dict[str, catalog.Image], declared, declara
     return set(declared)
 
 
-def rebuilt(root: Path, changed: list[str]) -> set[str]:
-    """The images a change rebuilds: those whose inputs it touches, and their descendants."""
+def planned(root: Path, changed: list[str]) -> set[str]:
+    """The images a change's plan names: those whose inputs it touches, their descendants,
+    and the ancestors of both (plan.affected: api's change names root, base, builder, api)."""
     return set(plan.affected(catalog.load(root), changed))
 
 
 def selected(root: Path, changed: list[str]) -> dict[str, bool]:
     """Each heavy suite's module, and whether this change runs it."""
-    images = rebuilt(root, changed)
+    images = planned(root, changed)
     return {module: suite.runs_for(changed, images) for module, suite in load(root).items()}

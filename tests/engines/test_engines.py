@@ -1,11 +1,13 @@
-"""Every image the change rebuilds builds, and the stack passes its smoke
-test, on every engine of engines.toml.
+"""Every image the change's plan names builds, and the stack passes its
+smoke test, on every engine of engines.toml.
 
 The host's engine is tested by the rest of the suite; the others run as
 Docker-in-Docker (scripts/engine-dind), each started fresh. What each
 builds (tests/engines/suites.toml): every image, from an empty cache,
 outside CI or when the change touches the engines or the build tool; else
-only the images the change rebuilds. The other images, which the smoke
+only the images the change's plan names: those it changes, what is built
+from them, and their ancestors (an api change: root, base, builder, api).
+The other images, which the smoke
 test's stack needs too, come from this host's engine, where CI built them
 from the same inputs: one `docker save` at the start, a `docker load` an
 engine.
@@ -33,9 +35,9 @@ def to_build():
     if "MONASCA_CHANGED" not in os.environ:
         return set(IMAGES)
     changed = os.environ["MONASCA_CHANGED"].split("\n")
-    if suites.load(ROOT)["tests/engines/test_engines.py"].touched_paths(changed):
+    if suites.load(ROOT)["tests/engines/test_engines.py"].touches(changed):
         return set(IMAGES)
-    return suites.rebuilt(ROOT, changed)
+    return suites.planned(ROOT, changed)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +102,7 @@ def test_engine_is_the_listed_version(engine):
     assert f"{version}.".startswith(ENGINES[suite]["version"] + "."), version
 
 
-def test_what_the_change_rebuilds_builds_there(engine, from_host):
+def test_what_the_change_plans_builds_there(engine, from_host):
     suite, env = engine
     printed = cli(env, "build").stdout
     built = {line.split(": built in")[0] for line in printed.splitlines() if ": built in" in line}
