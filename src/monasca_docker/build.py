@@ -178,7 +178,7 @@ def _build_one(image: catalog.Image, setting: Setting, show: Progress) -> Outcom
             inputs = inputs_digest(context, {"parent": parent_inputs,
                                              **({"builder": builder_inputs} if image.builder else {})})
             existing = engine.inspect_image(image.ref)
-            if not options.force and engine.labels_of(existing).get(INPUTS_LABEL) == inputs:
+            if not options.force and _up_to_date(engine.labels_of(existing), inputs, setting):
                 setting.finished[image.name] = (inputs, existing["Id"])
                 show.finished(image.ref, "up to date")
                 return Outcome(image.ref, "up to date", time.monotonic() - started)
@@ -205,6 +205,16 @@ def _build_one(image: catalog.Image, setting: Setting, show: Progress) -> Outcom
     outcome = Outcome(image.ref, "built", time.monotonic() - started)
     show.finished(image.ref, f"built in {outcome.seconds:.1f}s")
     return outcome
+
+
+def _up_to_date(labels: dict[str, str], inputs: str, setting: Setting) -> bool:
+    """Built from these inputs, by a commit this checkout has: an image another
+    clone built (a commit of a fork, a benchmark's) would say in its `version`
+    a revision nobody here can look up, so it is built again."""
+    if labels.get(INPUTS_LABEL) != inputs:
+        return False
+    built_from = labels.get(OCI + "revision", "").removesuffix("-dirty")
+    return setting.revision == "unknown" or git.has_commit(setting.root, built_from)
 
 
 def _component_version(image: catalog.Image, setting: Setting) -> str:

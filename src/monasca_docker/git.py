@@ -28,3 +28,8 @@ def revision(path: Path) -> str:
     """The checkout's commit, with -dirty when it has uncommitted changes."""
     sha = git("rev-parse", "HEAD", cwd=path)
     return sha + "-dirty" if git("status", "--porcelain", cwd=path) else sha
+
+
+def has_commit(path: Path, sha: str) -> bool:
+    """Whether the checkout at path has the commit sha."""
+    return bool(sha) and git("cat-file", "-e", sha + "^{commit}", cwd=path, default=None) is not None
