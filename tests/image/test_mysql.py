@@ -1,6 +1,5 @@
 """monasca/mysql: the users and databases it makes, the Monasca schema from the
 api image's migrations, health, restart with a changed password, clean stop."""
-import time
 import uuid
 from urllib.parse import quote
 
@@ -172,9 +171,9 @@ def test_thresh_has_only_the_grants_it_uses(server):
 
 
 def test_stop_is_clean_and_restart_applies_changed_password(server, mysql_image, network, volume):
-    started = time.monotonic()
+    # Exit 0 says MariaDB ended on the TERM within the 20 s: the KILL after them
+    # would make it 137. How long `docker stop` takes is the machine's load.
     docker("stop", "--time", "20", server)
-    assert time.monotonic() - started < 20
     assert docker("inspect", "-f", "{{.State.ExitCode}}", server).stdout.strip() == "0"
     assert "Shutdown complete" in docker("logs", server).stderr
     docker("rm", server)
