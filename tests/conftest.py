@@ -1,5 +1,5 @@
 """Suite-wide: a heavy suite runs when the change touches what it covers,
-and every run can say where its time went.
+and every run can say where its time went and what failed.
 
 `monasca-docker ci --event change` hands pytest the change's paths in
 MONASCA_CHANGED (one a line). A module declared heavy in its folder's
@@ -7,9 +7,10 @@ suites.toml (src/monasca_docker/suites.py) is skipped, with the reason
 printed, when the change touches nothing it covers; outside CI (no
 MONASCA_CHANGED) every test runs.
 
-With MONASCA_TIMES set, the seconds each module took (setup, call and
+With MONASCA_RESULTS set, the seconds each module took (setup, call and
 teardown, so a module's fixtures count; an engine of tests/engines apiece)
-are written there as JSON when the session ends, for `ci`'s time table.
+and each failed test's error line are written there as JSON when the
+session ends: `ci` prints them last, where a cut output still shows them.
 """
 import collections
 import json
@@ -23,6 +24,7 @@ from monasca_docker import suites
 ROOT = Path(__file__).resolve().parents[1]
 _seconds = collections.Counter()
 _suite_of = {}
+_failed = {}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -47,8 +49,12 @@ def suite_name(item):
 
 def pytest_runtest_logreport(report):
     _seconds[_suite_of.get(report.nodeid, report.nodeid.split("::")[0])] += report.duration
+    if report.failed:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        _failed[f"{report.nodeid} ({report.when})"] = crash.message if crash else str(report.longrepr)[-500:]
 
 
 def pytest_sessionfinish(session):
-    if os.environ.get("MONASCA_TIMES"):
-        Path(os.environ["MONASCA_TIMES"]).write_text(json.dumps(dict(_seconds), indent=1) + "\n")
+    if os.environ.get("MONASCA_RESULTS"):
+        Path(os.environ["MONASCA_RESULTS"]).write_text(
+            json.dumps({"seconds": dict(_seconds), "failed": _failed}, indent=1) + "\n")

@@ -19,7 +19,7 @@ from . import catalog, engine, plan, publish, suites, tags
 from .git import git
 
 SUMMARY = Path("build") / "ci-summary.json"
-TIMES = Path("build") / "ci-times.json"      # seconds per test module, written by tests/conftest.py
+RESULTS = Path("build") / "ci-results.json"    # per lane: seconds per module and failures (tests/conftest.py)
 PYTEST = (sys.executable, "-m", "pytest")
 # The README's pytest runs as two lanes at once: the suites that run Docker
 # engines of their own (the DinD engines, the Swarm and Kubernetes nodes),
@@ -79,12 +79,14 @@ def run(request: Request) -> int:
         summary["images"] = [_describe(outcome) for outcome in builder.build(options, images=images)]
         summary["seconds"]["build on this host"] = time.monotonic() - building
     broken = [item["image"] for item in summary["images"] if item["status"] in ("failed", "skipped")]
-    status = 1 if broken else _test(request, summary, the_plan.changed, root / TIMES)
+    status = 1 if broken else _test(request, summary, the_plan.changed, root / RESULTS)
     if status == 0 and the_plan.publication.publishes:
         summary["pushed"] = _publish(request, the_plan)
     summary["seconds"]["total"] = time.monotonic() - started + summary["seconds"].get("setup", 0)
     _write(root, summary)
     print(time_table(summary["seconds"]))
+    if summary.get("failed"):
+        print(failures(summary["failed"]), file=sys.stderr)
     if broken:
         print(f"ci: not built: {', '.join(broken)}; see {SUMMARY}", file=sys.stderr)
     return status
@@ -124,6 +126,14 @@ def time_table(seconds: dict[str, float], shown: float = 10.0) -> str:
     return "\n".join(["ci: time table", *lines[:-1], "-" * (width + 11), lines[-1]])
 
 
+def failures(failed: dict[str, str]) -> str:
+    """Each failed test and its error's first line, the last thing a run prints."""
+    lines = [f"ci: {len(failed)} test{'s' * (len(failed) != 1)} failed:"]
+    for test, error in failed.items():
+        lines += [f"  {test}", *(f"    {line}" for line in error.splitlines()[:3])]
+    return "\n".join(lines)
+
+
 def _describe(outcome: builder.Outcome) -> dict:
     info = engine.inspect_image(outcome.image) if outcome.status in ("built", "up to date") else None
     return {"image": outcome.image, "status": outcome.status, "seconds": round(outcome.seconds, 1),
@@ -142,24 +152,25 @@ def _lanes(request: Request) -> dict[str, list[str]]:
 class _Lane:
     name: str
     process: subprocess.Popen
-    times: Path                  # where its tests/conftest.py writes each module's seconds
+    results: Path                # where its tests/conftest.py writes each module's seconds and failures
     log: Path | None             # its output, unless it prints as it goes
     started: float
     seconds: float = 0.0
 
 
-def _test(request: Request, summary: dict, changed: tuple[str, ...] | None, times: Path) -> int:
+def _test(request: Request, summary: dict, changed: tuple[str, ...] | None, results: Path) -> int:
     """Run the tests, in lanes at once; a lane's 'no tests collected' (5) is a failure.
 
     A change's paths go to the tests in MONASCA_CHANGED: heavy suites run only
     when the change touches what they test (tests/conftest.py). The seconds
-    of each test module come back in a `times` file a lane, for the time
-    table. The last lane prints as it goes; the others' output is kept in
-    build/ci-LANE.log and printed when all are done."""
+    of each test module and the failures come back in a `results` file a
+    lane, for the time table and the list of failures. The last lane prints
+    as it goes; the others' output is kept in build/ci-LANE.log and printed
+    when all are done."""
     env = {**os.environ, **({"MONASCA_CHANGED": "\n".join(changed)} if changed is not None else {})}
-    times.parent.mkdir(parents=True, exist_ok=True)
+    results.parent.mkdir(parents=True, exist_ok=True)
     commands = _lanes(request)
-    lanes = [_start(name, command, env, times, prints=number == len(commands))
+    lanes = [_start(name, command, env, results, prints=number == len(commands))
              for number, (name, command) in enumerate(commands.items(), start=1)]
     while not all(lane.seconds for lane in lanes):
         for lane in lanes:       # every lane polled, so each one's end is taken when it comes
@@ -168,8 +179,10 @@ def _test(request: Request, summary: dict, changed: tuple[str, ...] | None, time
         time.sleep(1)
     for lane in lanes:
         summary["seconds"][f"pytest, {lane.name} lane"] = lane.seconds
-        if lane.times.is_file():
-            summary["seconds"].update(json.loads(lane.times.read_text()))
+        if lane.results.is_file():
+            found = json.loads(lane.results.read_text())
+            summary["seconds"].update(found["seconds"])
+            summary.setdefault("failed", {}).update(found["failed"])
         if lane.log:
             print(f"ci: the {lane.name} lane's output ({lane.log}):\n{lane.log.read_text()}")
     failed = {lane.name: lane.process.returncode for lane in lanes if lane.process.returncode != 0}
@@ -181,14 +194,14 @@ def _test(request: Request, summary: dict, changed: tuple[str, ...] | None, time
     return 1 if failed else 0
 
 
-def _start(name: str, command: list[str], env: dict, times: Path, prints: bool) -> _Lane:
-    lane_times = times.with_name(f"{times.stem}-{name}.json")
-    lane_times.unlink(missing_ok=True)
-    log = None if prints else times.parent / f"ci-{name}.log"
+def _start(name: str, command: list[str], env: dict, results: Path, prints: bool) -> _Lane:
+    lane_results = results.with_name(f"{results.stem}-{name}.json")
+    lane_results.unlink(missing_ok=True)
+    log = None if prints else results.parent / f"ci-{name}.log"
     with (log.open("w") if log else contextlib.nullcontext()) as output:
-        process = subprocess.Popen(command, env={**env, "MONASCA_TIMES": str(lane_times)},
+        process = subprocess.Popen(command, env={**env, "MONASCA_RESULTS": str(lane_results)},
                                    stdout=output, stderr=subprocess.STDOUT if output else None)
-    return _Lane(name, process, lane_times, log, time.monotonic())
+    return _Lane(name, process, lane_results, log, time.monotonic())
 
 
 def _publish(request: Request, the_plan: plan.Plan) -> list[dict]:

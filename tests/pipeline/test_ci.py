@@ -93,6 +93,19 @@ def test_passing_tests_finish_the_change_without_publishing(clone):
     assert summary["images"] == [] and summary["pushed"] == []
 
 
+def test_the_run_ends_naming_each_failed_test_and_its_error(clone):
+    probe = clone / "tests" / "failing_probe"
+    probe.mkdir()
+    (probe / "test_probe.py").write_text("def test_fails():\n    assert 1 == 2, 'the probe says why'\n\n\n"
+                                         "def test_passes():\n    pass\n")
+    result = ci(clone, "--event", "change", "--base", "HEAD",
+                "--test-command", f"{sys.executable} -m pytest -q -p no:cacheprovider {probe}")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-4:] == [
+        "ci: 1 test failed:", "  tests/failing_probe/test_probe.py::test_fails (call)",
+        "    AssertionError: the probe says why", "    assert 1 == 2"], result.stderr
+
+
 @pytest.mark.parametrize("edited, outcome", [("docs/usage.md", "1 passed"), ("README.md", "1 skipped")])
 def test_a_heavy_test_runs_only_when_the_change_touches_what_it_tests(clone, edited, outcome):
     probe = clone / "tests" / "heavy_probe"

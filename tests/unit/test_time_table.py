@@ -1,5 +1,6 @@
-"""`ci`'s time table: where a run's time went, read from the seconds it gathered."""
-from monasca_docker.ci import time_table
+"""What `ci` prints last: the time table (where a run's time went, read from the seconds it
+gathered) and the failed tests."""
+from monasca_docker.ci import failures, time_table
 
 
 def test_lanes_then_modules_largest_first_small_modules_as_one_row_and_the_total_last():
@@ -15,3 +16,10 @@ def test_lanes_then_modules_largest_first_small_modules_as_one_row_and_the_total
                      "2 other test modules, under 10 s each", "total"]
     assert lines[5].startswith("  tests/engines/") and lines[7].endswith("    4 s")   # 3.5 rounds to 4
     assert lines[-1].endswith(" 1300 s")
+
+
+def test_failures_name_each_test_with_at_most_three_lines_of_its_error():
+    text = failures({"tests/a.py::test_x (call)": "AssertionError: one\ntwo\nthree\nfour",
+                     "tests/b.py::test_y (setup)": "TimeoutError"})
+    assert text.splitlines() == ["ci: 2 tests failed:", "  tests/a.py::test_x (call)", "    AssertionError: one",
+                                 "    two", "    three", "  tests/b.py::test_y (setup)", "    TimeoutError"]
