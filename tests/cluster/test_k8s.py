@@ -84,11 +84,15 @@ def test_every_node_runs_the_projects_images_from_the_cluster_registry(cluster):
         subprocess.run([*kubectl, "delete", "pod", f"probe-{node}", "--wait=false"], capture_output=True)
 
 
-def helm(printed, *args):
+def helm_run(printed, *args):
     tools = subprocess.run([str(ROOT / "scripts" / "helm-tools")], capture_output=True, text=True, check=True)
     kubeconfig = printed.split("KUBECONFIG=")[1].split()[0]
-    done = subprocess.run([f"{tools.stdout.strip()}/bin/helm", "--kubeconfig", kubeconfig, *args],
+    return subprocess.run([f"{tools.stdout.strip()}/bin/helm", "--kubeconfig", kubeconfig, *args],
                           capture_output=True, text=True)
+
+
+def helm(printed, *args):
+    done = helm_run(printed, *args)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout
 
@@ -110,7 +114,7 @@ def test_chart_on_three_nodes_keeps_every_acknowledged_metric_when_a_node_is_los
     for name in ("api", "persister", "kafka"):      # one replica a node
         assert sorted(line.split()[1] for line in placed if line.startswith(f"{name} ")) == \
             ["node1", "node2", "node3"], placed
-    assert "Phase:          Succeeded" in helm(cluster, "test", "monasca", "--timeout", "10m")
+    assert "Phase:          Succeeded" in helm(cluster, "test", "monasca", "--logs", "--timeout", "10m")
 
     # From the host, as a user outside the cluster: Keystone and the API at
     # node1's address (their NodePorts), node3 the node to lose.
@@ -152,7 +156,14 @@ def test_chart_on_three_nodes_keeps_every_acknowledged_metric_when_a_node_is_los
     print(f"node3 lost: NotReady after {not_ready:.0f} s; all {len(acknowledged)} acknowledged measurements "
           f"queryable {time.monotonic() - stopped:.0f} s after the stop ({len(posted) - len(acknowledged)} POSTs "
           f"refused or timed out, {len(stored) - len(acknowledged)} of them stored all the same)")
-    assert "Phase:          Succeeded" in helm(cluster, "test", "monasca", "--timeout", "10m")
+    # helm test's pod can still meet the loss (stop 18's CI saw it fail 12 s in,
+    # passing alone): the chart must pass it again within 300 s of the stop.
+    while (smoke := helm_run(cluster, "test", "monasca", "--logs", "--timeout", "5m")).returncode != 0:
+        assert time.monotonic() - stopped < 300, \
+            f"helm test still failing 300 s after node3 stopped:\n{smoke.stdout[-3000:]}{smoke.stderr[-1000:]}"
+        print(f"helm test failed {time.monotonic() - stopped:.0f} s after the stop:\n{smoke.stdout[-1500:]}")
+        time.sleep(10)
+    print(f"helm test passed {time.monotonic() - stopped:.0f} s after the stop")
 
     docker("start", "monasca-k8s-node3")
     back = time.monotonic()
