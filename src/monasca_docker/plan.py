@@ -32,10 +32,17 @@ def directly_changed(images: dict[str, Image], changed: list[str]) -> set[str]:
     return names
 
 
-def affected(images: dict[str, Image], changed: list[str]) -> list[str]:
-    """Names of the images to rebuild for these changed paths, parents first."""
+def rebuilt(images: dict[str, Image], changed: list[str]) -> list[str]:
+    """Names of the images whose inputs these changed paths touch: those they
+    change and every image built from one of them (its parents excluded)."""
     direct = directly_changed(images, changed)
-    hit = [name for name in images if direct & {name, *requires(images, name)}]
+    return [name for name in images if direct & {name, *requires(images, name)}]
+
+
+def affected(images: dict[str, Image], changed: list[str]) -> list[str]:
+    """Names of the images to rebuild for these changed paths, parents first, with
+    the ancestors they are built on (which a build checks and finds up to date)."""
+    hit = rebuilt(images, changed)
     return [image.name for image in build_order(images, hit)] if hit else []
 
 

@@ -32,12 +32,15 @@ SHARED = ("tests/conftest.py", "tests/support.py")
 @dataclasses.dataclass(frozen=True)
 class Suite:
     module: str                       # tests/cluster/test_swarm.py
-    paths: tuple[str, ...]            # prefixes of the paths it covers
+    own: tuple[str, ...]              # its module, its folder's files and the shared helpers
+    paths: tuple[str, ...]            # prefixes of the paths it tests (its suites.toml's)
     images: frozenset[str]            # catalog names of the images it starts or builds
 
-    def touches(self, changed: list[str]) -> bool:
-        """Whether the change touches one of the suite's paths (its images aside)."""
-        return any(path.startswith(self.paths) for path in changed)
+    def touches(self, changed: list[str], *, own: bool = True) -> bool:
+        """Whether the change touches one of the suite's paths (its images aside); with
+        own=False, one of the paths it tests, not the suite's own files."""
+        prefixes = (*self.own, *self.paths) if own else self.paths
+        return any(path.startswith(prefixes) for path in changed)
 
     def runs_for(self, changed: list[str], planned: set[str]) -> bool:
         return self.touches(changed) or bool(self.images & planned)
@@ -54,7 +57,7 @@ def load(root: Path) -> dict[str, Suite]:
             if not (root / module).is_file():
                 raise UserError(f"{declaration}: [{name}] names no module: there is no {module}")
             own = (module, f"{folder}/conftest.py", f"{folder}/__init__.py", f"{folder}/suites.toml", *SHARED)
-            found[module] = Suite(module, (*own, *entry.get("paths", ())),
+            found[module] = Suite(module, own, tuple(entry.get("paths", ())),
                                   frozenset(_image_names(root, images, entry.get("images", ()), declaration)))
     return found
 

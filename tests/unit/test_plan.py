@@ -58,6 +58,13 @@ def test_a_change_to_monasca_base_rebuilds_every_child():
     assert set(got) == {"root", "base", "api", "agent-base", "statsd", "kafka"}
 
 
+def test_what_a_change_rebuilds_leaves_out_the_ancestors_the_plan_only_checks():
+    assert plan.rebuilt(FAMILY, ["images/api/start.sh"]) == ["api"]
+    assert plan.rebuilt(FAMILY, ["images/agent-base/templates/agent.yaml.j2"]) == ["agent-base", "statsd"]
+    assert set(plan.rebuilt(FAMILY, ["images/base/Dockerfile"])) == set(FAMILY) - {"root"}
+    assert plan.rebuilt(FAMILY, ["README.md"]) == []
+
+
 def test_a_lock_change_rebuilds_its_image_and_series_constraints_every_component():
     assert plan.affected(FAMILY, ["locks/2023.2/api.txt"]) == ["root", "base", "api"]
     assert set(plan.affected(FAMILY, ["locks/2023.2/series.txt"])) == \

@@ -53,3 +53,10 @@ def test_a_declaration_naming_no_image_says_what_it_takes(tmp_path):
     (tmp_path / "tests" / "probe" / "suites.toml").write_text('[test_gone]\nimages = ["api"]\n')
     with pytest.raises(UserError, match="there is no tests/probe/test_gone.py"):
         suites.load(tmp_path)
+
+
+def test_a_suites_own_files_are_told_apart_from_the_paths_it_tests():
+    engines = suites.load(ROOT)["tests/engines/test_engines.py"]
+    for own in ("tests/engines/test_engines.py", "tests/conftest.py"):
+        assert engines.touches([own]) and not engines.touches([own], own=False)
+    assert engines.touches(["src/monasca_docker/build.py"], own=False)
