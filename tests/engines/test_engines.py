@@ -134,4 +134,7 @@ def test_base_keeps_its_contract(engine):
 def test_stack_passes_the_smoke_test(engine):
     suite, env = engine
     cli(env, "up")
+    # Docker 25 and later check a starting service every 2 s (stack.start_checks), then every 30 s.
+    check = json.loads(docker(env, "inspect", "--format", "{{json .Config.Healthcheck}}", "monasca-api-1").stdout)
+    assert (check["Interval"], check.get("StartInterval")) == (30 * 10**9, 2 * 10**9), check
     cli(env, "smoke")
