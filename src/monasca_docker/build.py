@@ -70,11 +70,14 @@ def find_ca_bundle(explicit: Path | None = None) -> Path:
                     "(HTTPS downloads inside builds need one)")
 
 
+NO_CHECKOUT = "unknown"      # the revision of a copy of the project that is not a checkout
+
+
 def project_revision(root: Path) -> str:
     try:
         return git.revision(root)
     except UserError:
-        return "unknown"            # a copy of the project that is not a checkout
+        return NO_CHECKOUT
 
 
 def git_tags(root: Path) -> list[str]:
@@ -214,7 +217,7 @@ def _up_to_date(labels: dict[str, str], inputs: str, setting: Setting) -> bool:
     if labels.get(INPUTS_LABEL) != inputs:
         return False
     built_from = labels.get(OCI + "revision", "").removesuffix("-dirty")
-    return setting.revision == "unknown" or git.has_commit(setting.root, built_from)
+    return setting.revision == NO_CHECKOUT or git.has_commit(setting.root, built_from)
 
 
 def _component_version(image: catalog.Image, setting: Setting) -> str:

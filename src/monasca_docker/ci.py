@@ -128,7 +128,7 @@ def time_table(seconds: dict[str, float], shown: float = 10.0) -> str:
 
 
 def failures(failed: dict[str, str]) -> str:
-    """Each failed test and its error's first line, the last thing a run prints."""
+    """Each failed test and its error's first three lines, the last thing a run prints."""
     lines = [f"ci: {len(failed)} test{'s' * (len(failed) != 1)} failed:"]
     for test, error in failed.items():
         lines += [f"  {test}", *(f"    {line}" for line in error.splitlines()[:3])]

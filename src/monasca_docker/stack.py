@@ -160,7 +160,7 @@ def start_checks(root: Path) -> tuple[Path, ...]:
         return ()
     services = {name: {"healthcheck": {"start_interval": "2s"}}
                 for name, service in compose_config(root)["services"].items()
-                if not service.get("healthcheck", {"disable": True}).get("disable")}
+                if "healthcheck" in service and not service["healthcheck"].get("disable")}
     override = root / "build" / "compose-start-checks.json"
     override.parent.mkdir(parents=True, exist_ok=True)
     written = override.with_suffix(f".{os.getpid()}")     # renamed whole: another `up` may read it

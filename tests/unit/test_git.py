@@ -52,5 +52,5 @@ def test_an_image_is_reused_only_when_its_revision_is_a_commit_of_this_checkout(
     assert build._up_to_date({**labels, OCI + "revision": sha + "-dirty"}, "sha256:in", setting)
     assert not build._up_to_date(labels, "sha256:other", setting)
     assert not build._up_to_date({**labels, OCI + "revision": elsewhere}, "sha256:in", setting)
-    outside = build.Setting(checkout, {}, build.Options(names=[]), Path("ca"), "unknown", "", Path("logs"))
+    outside = build.Setting(checkout, {}, build.Options(names=[]), Path("ca"), build.NO_CHECKOUT, "", Path("logs"))
     assert build._up_to_date({**labels, OCI + "revision": elsewhere}, "sha256:in", outside)
