@@ -10,12 +10,19 @@ import sys
 from pathlib import Path
 
 from . import build as builder
-from . import catalog, ci, cluster, doctor, engine, lock, publish, stack, tags
+from . import __version__, catalog, ci, cluster, doctor, engine, lock, publish, stack, tags
 from .errors import UserError
 
 
 def cmd_list(args) -> int:
-    for image in catalog.load().values():
+    images = catalog.load().values()
+    if args.json:
+        print(json.dumps([{"name": image.name, "image": image.ref, "parent": image.parent,
+                           "builder": image.builder, "component": image.component,
+                           "version": image.version, "description": image.description}
+                          for image in images], indent=2))
+        return 0
+    for image in images:
         parent = f"  (FROM {image.parent})" if image.parent else ""
         print(f"{image.name:<16} {image.ref:<32} {image.description}{parent}")
     return 0
@@ -70,8 +77,14 @@ def cmd_publish(args) -> int:
     return 0
 
 
+def add_target_arguments(command) -> None:
+    command.add_argument("--registry", default=publish.DEFAULT_REGISTRY, help="where images are pushed")
+    command.add_argument("--namespace", default=publish.DEFAULT_NAMESPACE,
+                         help="the registry's namespace for the images")
+
+
 def add_event_arguments(command) -> None:
-    command.add_argument("--event", required=True, choices=tags.EVENTS)
+    command.add_argument("--event", required=True, choices=tags.EVENTS, help="what happened: the tag policy's event")
     command.add_argument("--ref", help="branch (merge), release tag (tag) or series (release)")
     command.add_argument("--sha", help="the commit (default: this checkout's HEAD)")
     command.add_argument("--date", help="YYYY-MM-DD of the event (default: today, UTC)")
@@ -101,7 +114,7 @@ def cmd_down(args) -> int:
 
 
 def cmd_status(args) -> int:
-    return stack.status(catalog.project_root())
+    return stack.status(catalog.project_root(), args.json)
 
 
 def cmd_logs(args) -> int:
@@ -136,14 +149,29 @@ def cmd_doctor(args) -> int:
     return doctor.run(args.ca_bundle)
 
 
+class _Version(argparse.Action):
+    """--version: the tool's release and the commit it runs from (asked of git only when given)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="print the tool's version and revision, and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        here = Path(__file__).resolve().parents[2]     # the checkout this package runs from
+        print(f"monasca-docker {__version__} (revision {builder.project_revision(here)})")
+        parser.exit()
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="monasca-docker", description=__doc__)
+    top.add_argument("--version", action=_Version)
     sub = top.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("list", help="the images the catalog knows").set_defaults(run=cmd_list)
+    list_cmd = sub.add_parser("list", help="the images the catalog knows")
+    list_cmd.add_argument("--json", action="store_true", help="print them as a JSON array, for scripts")
+    list_cmd.set_defaults(run=cmd_list)
 
     build = sub.add_parser("build", help="build images, parents first (all when none named)")
-    build.add_argument("images", nargs="*", metavar="IMAGE")
+    build.add_argument("images", nargs="*", metavar="IMAGE", help="catalog names (see `list`)")
     build.add_argument("--force", action="store_true", help="rebuild even when inputs are unchanged")
     build.add_argument("--no-cache", action="store_true", help="do not use the layer cache")
     build.add_argument("--verbose", "-v", action="store_true", help="show build output")
@@ -159,16 +187,15 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(run=cmd_build)
 
     lock_cmd = sub.add_parser("lock", help="regenerate the lock files of component images")
-    lock_cmd.add_argument("images", nargs="*", metavar="IMAGE")
+    lock_cmd.add_argument("images", nargs="*", metavar="IMAGE", help="component images (default: all)")
     lock_cmd.add_argument("--upper-constraints", type=Path,
                       help="OpenStack's upper constraints of the series (default: ../shared/reference)")
     lock_cmd.set_defaults(run=cmd_lock)
 
     pub = sub.add_parser("publish", help="push built images with the tags of an event")
-    pub.add_argument("images", nargs="*", metavar="IMAGE")
+    pub.add_argument("images", nargs="*", metavar="IMAGE", help="catalog names (default: all)")
     add_event_arguments(pub)
-    pub.add_argument("--registry", default=publish.DEFAULT_REGISTRY)
-    pub.add_argument("--namespace", default=publish.DEFAULT_NAMESPACE)
+    add_target_arguments(pub)
     pub.add_argument("--from", dest="source", help="tag or digest to promote (release events)")
     pub.set_defaults(run=cmd_publish)
 
@@ -176,16 +203,15 @@ def parser() -> argparse.ArgumentParser:
     add_event_arguments(ci_cmd)
     ci_cmd.add_argument("--base", help="revision a change is compared with (default: merge base)")
     ci_cmd.add_argument("--dry-run", action="store_true", help="print the plan as JSON and stop")
-    ci_cmd.add_argument("--registry", default=publish.DEFAULT_REGISTRY)
-    ci_cmd.add_argument("--namespace", default=publish.DEFAULT_NAMESPACE)
+    add_target_arguments(ci_cmd)
     ci_cmd.add_argument("--from", dest="source", help="tag or digest to promote (release events)")
-    ci_cmd.add_argument("--jobs", "-j", type=int, default=2)
+    ci_cmd.add_argument("--jobs", "-j", type=int, default=2, help="independent images built at once")
     ci_cmd.add_argument("--test-command", default=shlex.join(ci.PYTEST),
                         help="the test suite to run after the build (default: pytest)")
     ci_cmd.set_defaults(run=cmd_ci)
 
     lint_cmd = sub.add_parser("lint", help="hadolint, shellcheck and the conformance rules")
-    lint_cmd.add_argument("images", nargs="*", metavar="IMAGE")
+    lint_cmd.add_argument("images", nargs="*", metavar="IMAGE", help="catalog names (default: all)")
     lint_cmd.set_defaults(run=cmd_lint)
 
     up = sub.add_parser("up", help="build what is missing, start the stack, wait until healthy")
@@ -194,25 +220,28 @@ def parser() -> argparse.ArgumentParser:
     down = sub.add_parser("down", help="stop and remove the stack")
     down.add_argument("--volumes", "-v", action="store_true", help="remove its data too")
     down.set_defaults(run=cmd_down)
-    sub.add_parser("status", help="the stack's services and their health").set_defaults(run=cmd_status)
+    status = sub.add_parser("status", help="the stack's services and their health")
+    status.add_argument("--json", action="store_true",
+                        help="print each service's state, health and problem as JSON, for scripts")
+    status.set_defaults(run=cmd_status)
     logs = sub.add_parser("logs", help="the log of one service of the stack")
-    logs.add_argument("service")
-    logs.add_argument("--follow", "-f", action="store_true")
+    logs.add_argument("service", help="a service of the stack (see `status`)")
+    logs.add_argument("--follow", "-f", action="store_true", help="keep printing as it logs")
     logs.set_defaults(run=cmd_logs)
     sub.add_parser("smoke", help="the smoke test against the running stack").set_defaults(run=cmd_smoke)
 
     clu = sub.add_parser("cluster", help="a cluster of node containers on this engine (Kubernetes or Swarm)")
-    clu.add_argument("action", choices=("up", "down", "status"))
-    clu.add_argument("--kind", choices=cluster.KINDS, default="k8s")
+    clu.add_argument("action", choices=("up", "down", "status"), help="start, remove or show the cluster")
+    clu.add_argument("--kind", choices=cluster.KINDS, default="k8s", help="Kubernetes (default) or Swarm")
     clu.add_argument("--nodes", type=int, default=3, help="nodes to start (up)")
     clu.set_defaults(run=cmd_cluster)
 
     info = sub.add_parser("info", help="labels and /VERSIONS of a built image")
-    info.add_argument("image")
+    info.add_argument("image", help="a catalog name (see `list`)")
     info.set_defaults(run=cmd_info)
 
     doc = sub.add_parser("doctor", help="check the engine, plugins, disk and HTTPS in builds")
-    doc.add_argument("--ca-bundle", type=Path)
+    doc.add_argument("--ca-bundle", type=Path, help="the CA bundle builds would use (default: the host's)")
     doc.set_defaults(run=cmd_doctor)
     return top
 

@@ -193,8 +193,13 @@ def down(root: Path, volumes: bool) -> int:
     return compose(root, "down", *(["--volumes"] if volumes else [])).returncode
 
 
-def status(root: Path) -> int:
-    """The services' table, and exit 1 naming each one that is not as it should be."""
+def status(root: Path, as_json: bool = False) -> int:
+    """The services' table (or, as_json, their records), and exit 1 naming
+    each one that is not as it should be."""
+    if as_json:
+        services = service_states(root)
+        print(json.dumps({"healthy": not any(s["problem"] for s in services), "services": services}, indent=2))
+        return 1 if any(s["problem"] for s in services) else 0
     result = compose(root, "ps", "--all")
     if result.returncode != 0:
         return result.returncode
@@ -205,23 +210,33 @@ def status(root: Path) -> int:
 
 
 def problems(root: Path) -> list[str]:
-    """What is wrong with each service: a long-running one must be running and
-    healthy (or have no health check); a job (restart "no") may run or have exited 0."""
+    """"SERVICE: what is wrong" for each service that is not as it should be."""
+    return [f"{s['service']}: {s['problem']}" for s in service_states(root) if s["problem"]]
+
+
+def service_states(root: Path) -> list[dict]:
+    """Each service of the stack, by name: {service, state, health, exit_code,
+    problem}, problem None when it is as it should be. A long-running service
+    must be running and healthy (or have no health check); a job (restart
+    "no") may run or have exited 0. `status --json` prints these as they are."""
     config = compose_config(root)
     states = {c["Service"]: c for c in compose_ps(root)}
     found = []
     for name, service in sorted(config.get("services", {}).items()):
-        state = states.get(name)
+        state = states.get(name, {})
         job = service.get("restart", "no") == "no"
-        if state is None:
-            found += [] if job else [f"{name}: not created"]
+        record = {"service": name, "state": state.get("State", "not created"), "health": state.get("Health") or None,
+                  "exit_code": state.get("ExitCode") if state.get("State") == "exited" else None, "problem": None}
+        if not state:
+            record["problem"] = None if job else "not created"
         elif state["State"] == "exited":
             if not job or state.get("ExitCode", 1) != 0:
-                found.append(f"{name}: exited with {state.get('ExitCode')}")
+                record["problem"] = f"exited with {state.get('ExitCode')}"
         elif state["State"] != "running":
-            found.append(f"{name}: {state['State']}")
-        elif state.get("Health") not in ("", "healthy"):     # unhealthy, or still starting
-            found.append(f"{name}: {state['Health']}")
+            record["problem"] = state["State"]
+        elif state.get("Health") not in ("", None, "healthy"):     # unhealthy, or still starting
+            record["problem"] = state["Health"]
+        found.append(record)
     return found
 
 

@@ -1,5 +1,6 @@
 """Faults and poison input against the real stack: nothing accepted is lost,
 nothing sent stops the pipeline, and `monasca-docker status` tells the truth."""
+import json
 import os
 import subprocess
 import time
@@ -26,13 +27,26 @@ def restarts(service):
     return int(docker("inspect", "--format", "{{.RestartCount}}", f"monasca-{service}-1").stdout)
 
 
+def status_json():
+    done = subprocess.run([CLI, "status", "--json"], cwd=ROOT, capture_output=True, text=True)
+    return done.returncode, json.loads(done.stdout)
+
+
 def test_status_names_a_stopped_service_and_exits_1(running_stack):
     wait_stack_healthy()
+    code, report = status_json()
+    assert (code, report["healthy"]) == (0, True), report
+    keys = {"service", "state", "health", "exit_code", "problem"}
+    assert all(set(service) == keys for service in report["services"]), report
     docker("stop", "monasca-notification-1")
     try:
         result = status()
         assert result.returncode == 1
         assert "notification: exited" in result.stderr
+        code, report = status_json()
+        unwell = {service["service"]: service for service in report["services"] if service["problem"]}
+        assert (code, report["healthy"], list(unwell)) == (1, False, ["notification"]), report
+        assert unwell["notification"]["state"] == "exited", unwell
     finally:
         docker("start", "monasca-notification-1")
     wait_stack_healthy()
