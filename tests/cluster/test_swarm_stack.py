@@ -19,6 +19,14 @@ def test_every_compose_service_is_in_the_stack_and_nothing_swarm_ignores(config)
         assert service["cap_drop"] == ["ALL"], name
 
 
+def test_every_service_rotates_its_log_on_compose_and_on_swarm(config):
+    settings = stack.env_values(ROOT)
+    rotated = {"driver": "json-file", "options": {"max-size": settings["MONASCA_LOG_MAX_SIZE"],
+                                                  "max-file": settings["MONASCA_LOG_MAX_FILE"]}}
+    assert all(service["logging"] == rotated for service in stack.compose_config(ROOT)["services"].values())
+    assert all(service["logging"] == rotated for service in config["services"].values())
+
+
 def test_ports_are_published_on_the_nodes(config):
     ports = {name: service["ports"] for name, service in config["services"].items() if service["ports"]}
     assert set(ports) == {"api", "keystone", "log-api", "log-search"}
