@@ -8,6 +8,9 @@ import tomllib
 import pytest
 import yaml
 
+from monasca_docker import catalog
+from monasca_docker.cluster import k8s
+
 from ..support import ROOT
 from .conftest import CHART, helm, kubeconform, offline, render
 
@@ -374,3 +377,8 @@ def test_readme_check_fires_on_a_missing_stale_or_wrong_value():
     assert readme_problems(values, readme) == [
         "api.env: not in README.md (default {})", "api.gone: in README.md but not in values.yaml",
         "api.replicas: README.md says 2, values.yaml 1"]
+
+
+def test_every_image_the_chart_runs_is_one_the_catalog_builds():
+    """`cluster up --kind k8s` builds the chart's images by their catalog names."""
+    assert set(k8s.chart_images(ROOT)) <= {image.repository for image in catalog.load(ROOT).values()}

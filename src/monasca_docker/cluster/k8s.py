@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from .. import catalog, engine
+from .. import catalog, engine, stack
 from ..errors import UserError
 from .nodes import UNPRIVILEGED, remove_cgroups
 
@@ -100,6 +100,15 @@ def chart_images(root: Path) -> list[str]:
     return sorted(set(found))
 
 
+def build_chart_images(root: Path) -> None:
+    """Build what is missing of the images the chart runs, as `up` does for compose's."""
+    by_repository = {image.repository: name for name, image in catalog.load(root).items()}
+    unknown = [repo for repo in chart_images(root) if repo not in by_repository]
+    if unknown:
+        raise UserError(f"the chart names images the catalog does not build: {', '.join(unknown)}")
+    stack.build_images([by_repository[repo] for repo in chart_images(root)], "start the chart's images")
+
+
 def push_images(root: Path) -> float:
     """Push pause, CoreDNS and the chart's images (at the chart's appVersion,
     its default tag) to the cluster's registry. Layers the registry already
@@ -108,10 +117,6 @@ def push_images(root: Path) -> float:
     local = f"127.0.0.1:{REGISTRY_PORT}"
     app_version = yaml.safe_load((root / CHART / "Chart.yaml").read_text())["appVersion"]
     refs = {image.ref.split(":")[0]: image.ref for image in catalog.load(root).values()}
-    missing = [repo for repo in chart_images(root) if repo not in refs or engine.inspect_image(refs[repo]) is None]
-    if missing:
-        raise UserError(f"the chart's images {', '.join(missing)} are not built: "
-                        f"run `monasca-docker build` first")
     pushes = [(f"{PREFIX}/pause:{PAUSE_VERSION}", f"{local}/pause:{PAUSE_VERSION}"),
               (f"{PREFIX}/coredns:{COREDNS_VERSION}", f"{local}/coredns:{COREDNS_VERSION}")]
     pushes += [(refs[repo], f"{local}/{repo}:{app_version}") for repo in chart_images(root)]
@@ -301,6 +306,7 @@ def up(root: Path, nodes: int) -> int:
         raise UserError(f"a cluster exists already: `monasca-docker cluster down --kind k8s` first")
     engine.require_engine()
     started = time.monotonic()
+    build_chart_images(root)      # first: a failed build should not wait on the tools
     tools = tools_dir(root)
     node_image(root, tools)
     built = time.monotonic() - started

@@ -19,7 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-from .. import build as builder
 from .. import engine, stack
 from ..errors import UserError
 from .nodes import UNPRIVILEGED, remove_cgroups
@@ -109,11 +108,7 @@ def not_ready(manager_address: str) -> list[str]:
 def hand_images(root: Path, addresses: list[str]) -> None:
     """Build what the stack needs (cached) and load it into every node: one
     `docker save` stream, copied to each node's `docker load`."""
-    names = stack.stack_images(root)
-    outcomes = builder.build(builder.Options(names=names))
-    failed = [o for o in outcomes if o.status in ("failed", "skipped")]
-    if failed:
-        raise UserError("cannot hand the images over: " + "; ".join(f"{o.image}: {o.error}" for o in failed))
+    stack.build_images(stack.stack_images(root), "hand the images over")
     refs = sorted({service["image"] for service in stack_config(root, addresses[0])["services"].values()})
     engine.copy_images(refs, [f"tcp://{node}:2375" for node in addresses])
 
