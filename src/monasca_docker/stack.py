@@ -198,8 +198,9 @@ def status(root: Path, as_json: bool = False) -> int:
     each one that is not as it should be."""
     if as_json:
         services = service_states(root)
-        print(json.dumps({"healthy": not any(s["problem"] for s in services), "services": services}, indent=2))
-        return 1 if any(s["problem"] for s in services) else 0
+        healthy = not any(service["problem"] for service in services)
+        print(json.dumps({"healthy": healthy, "services": services}, indent=2))
+        return 0 if healthy else 1
     result = compose(root, "ps", "--all")
     if result.returncode != 0:
         return result.returncode

@@ -106,7 +106,7 @@ def build_chart_images(root: Path) -> None:
     unknown = [repo for repo in chart_images(root) if repo not in by_repository]
     if unknown:
         raise UserError(f"the chart names images the catalog does not build: {', '.join(unknown)}")
-    stack.build_images([by_repository[repo] for repo in chart_images(root)], "start the chart's images")
+    stack.build_images([by_repository[repo] for repo in chart_images(root)], "push the chart's images")
 
 
 def push_images(root: Path) -> float:
