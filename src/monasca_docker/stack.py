@@ -216,29 +216,34 @@ def problems(root: Path) -> list[str]:
 
 
 def service_states(root: Path) -> list[dict]:
-    """Each service of the stack, by name: {service, state, health, exit_code,
-    problem}, problem None when it is as it should be. A long-running service
-    must be running and healthy (or have no health check); a job (restart
-    "no") may run or have exited 0. `status --json` prints these as they are."""
+    """Each service of the stack, sorted by name: {service, state, health,
+    exit_code, problem}, problem None when it is as it should be (_problem).
+    `status --json` prints these as they are."""
     config = compose_config(root)
     states = {c["Service"]: c for c in compose_ps(root)}
     found = []
     for name, service in sorted(config.get("services", {}).items()):
         state = states.get(name, {})
-        job = service.get("restart", "no") == "no"
-        record = {"service": name, "state": state.get("State", "not created"), "health": state.get("Health") or None,
-                  "exit_code": state.get("ExitCode") if state.get("State") == "exited" else None, "problem": None}
-        if not state:
-            record["problem"] = None if job else "not created"
-        elif state["State"] == "exited":
-            if not job or state.get("ExitCode", 1) != 0:
-                record["problem"] = f"exited with {state.get('ExitCode')}"
-        elif state["State"] != "running":
-            record["problem"] = state["State"]
-        elif state.get("Health") not in ("", None, "healthy"):     # unhealthy, or still starting
-            record["problem"] = state["Health"]
-        found.append(record)
+        found.append({"service": name, "state": state.get("State", "not created"),
+                      "health": state.get("Health") or None,
+                      "exit_code": state.get("ExitCode") if state.get("State") == "exited" else None,
+                      "problem": _problem(state, job=service.get("restart", "no") == "no")})
     return found
+
+
+def _problem(state: dict, job: bool) -> str | None:
+    """What is wrong with a service in this state ({} when not created), or None:
+    a long-running one must be running and healthy (or have no health check);
+    a job (restart "no") may run or have exited 0."""
+    if not state:
+        return None if job else "not created"
+    if state["State"] == "exited":
+        return f"exited with {state.get('ExitCode')}" if not job or state.get("ExitCode", 1) != 0 else None
+    if state["State"] != "running":
+        return state["State"]
+    if state.get("Health") not in ("", "healthy"):     # unhealthy, or still starting
+        return state["Health"]
+    return None
 
 
 def compose_ps(root: Path) -> list[dict]:

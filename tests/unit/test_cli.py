@@ -3,7 +3,7 @@ import argparse
 import json
 import subprocess
 
-from monasca_docker import __version__, catalog, cli
+from monasca_docker import __version__, catalog, cli, git
 
 from ..support import CLI, ROOT
 
@@ -18,7 +18,7 @@ def test_version_names_the_release_and_a_commit_of_this_checkout():
     name, release, revision = done.stdout.split(maxsplit=2)
     assert (name, release) == ("monasca-docker", __version__)
     commit = revision.removeprefix("(revision ").removesuffix(")\n").removesuffix("-dirty")
-    assert subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=ROOT).returncode == 0, done.stdout
+    assert git.has_commit(ROOT, commit), done.stdout
 
 
 def test_list_json_has_one_record_of_fixed_keys_an_image():

@@ -103,10 +103,11 @@ def chart_images(root: Path) -> list[str]:
 def build_chart_images(root: Path) -> None:
     """Build what is missing of the images the chart runs, as `up` does for compose's."""
     by_repository = {image.repository: name for name, image in catalog.load(root).items()}
-    unknown = [repo for repo in chart_images(root) if repo not in by_repository]
+    repositories = chart_images(root)
+    unknown = [repo for repo in repositories if repo not in by_repository]
     if unknown:
         raise UserError(f"the chart names images the catalog does not build: {', '.join(unknown)}")
-    stack.build_images([by_repository[repo] for repo in chart_images(root)], "push the chart's images")
+    stack.build_images([by_repository[repo] for repo in repositories], "push the chart's images")
 
 
 def push_images(root: Path) -> float:
