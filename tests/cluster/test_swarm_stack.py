@@ -27,6 +27,15 @@ def test_every_service_rotates_its_log_on_compose_and_on_swarm(config):
     assert all(service["logging"] == rotated for service in config["services"].values())
 
 
+def test_retention_settings_reach_influxdb_init_and_the_log_persister_on_compose_and_on_swarm(config):
+    settings = stack.env_values(ROOT)
+    for services in (stack.compose_config(ROOT)["services"], config["services"]):
+        assert services["influxdb-init"]["environment"]["INFLUXDB_DEFAULT_RETENTION"] == \
+            settings["MONASCA_METRICS_RETENTION"] == "30d"
+        assert services["log-persister"]["environment"]["LOGS_RETENTION_DAYS"] == \
+            settings["MONASCA_LOGS_RETENTION_DAYS"] == "7"
+
+
 def test_ports_are_published_on_the_nodes(config):
     ports = {name: service["ports"] for name, service in config["services"].items() if service["ports"]}
     assert set(ports) == {"api", "keystone", "log-api", "log-search"}

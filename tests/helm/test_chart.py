@@ -318,6 +318,15 @@ def test_log_services_take_their_settings_from_the_values(tools):
     assert service["spec"]["ports"] == [{"name": "http", "port": 5610, "targetPort": "http"}]
 
 
+def test_retention_comes_from_the_values_to_influxdb_init_and_the_log_persister(tools):
+    def retention(*sets):
+        _, objects = render(tools, *sets)
+        env = {(c["name"], e["name"]): e.get("value") for _, c in containers(objects) for e in c.get("env", [])}
+        return env["influxdb-init", "INFLUXDB_DEFAULT_RETENTION"], env["log-persister", "LOGS_RETENTION_DAYS"]
+    assert retention() == ("30d", "7")
+    assert retention("retention.metrics=90d", "retention.logDays=0") == ("90d", "0")
+
+
 def test_jobs_get_a_new_name_per_revision_and_wait_for_their_service(tools):
     _, objects = render(tools)
     jobs = {component(obj): obj for obj in objects if obj["kind"] == "Job"}

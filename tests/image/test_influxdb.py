@@ -1,4 +1,6 @@
 """monasca/influxdb: authentication on, the idempotent init job, users that work."""
+import contextlib
+import json
 import textwrap
 import time
 import uuid
@@ -16,19 +18,26 @@ PASSWORDS = {"INFLUXDB_ADMIN_PASSWORD": "adm'in\\pw-1", "API_PASSWORD": 'api"pw-
 influxdb_image = built_image("influxdb")
 
 
-@pytest.fixture(scope="module")
-def server(influxdb_image):
+@contextlib.contextmanager
+def running_server(image, *env):
+    """A server on a network of its own, as InfluxDB; its name and network."""
     suffix = uuid.uuid4().hex[:8]
     network, name = f"influxdb-test-{suffix}", f"influxdb-test-{suffix}"
     docker("network", "create", network)
     try:
         docker("run", "-d", "--name", name, "--network", network, "--network-alias", "influxdb",
-               "--health-interval", "2s", influxdb_image)
+               "--health-interval", "2s", *env_args(dict(env)), image)
         wait_healthy(name)
         yield {"name": name, "network": network}
     finally:
         docker("rm", "-f", "-v", name, check=False)
         docker("network", "rm", network, check=False)
+
+
+@pytest.fixture(scope="module")
+def server(influxdb_image):
+    with running_server(influxdb_image) as started:
+        yield started
 
 
 def env_args(env):
@@ -97,7 +106,7 @@ def test_init_makes_database_policy_and_users_and_is_idempotent(server):
     first = init(server)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "created admin user admin" in first.stdout
-    assert "created database mon with retention policy default_mon (INF)" in first.stdout
+    assert "created database mon with retention policy default_mon (30d)" in first.stdout
     assert "created user mon_api with READ on mon" in first.stdout
     assert "created user mon_persister with WRITE on mon" in first.stdout
 
@@ -108,12 +117,12 @@ def test_init_makes_database_policy_and_users_and_is_idempotent(server):
         assert secret not in first.stdout + first.stderr + second.stdout + second.stderr
 
     status, body = query(server, "SHOW RETENTION POLICIES ON mon")
-    assert status == 200 and '"default_mon","0s"' in body.replace(" ", ""), body
+    assert status == 200 and '"default_mon","720h0m0s"' in body.replace(" ", ""), body
 
 
 def test_persister_writes_and_api_reads(server):
     persister, api = ("mon_persister", PASSWORDS["PERSISTER_PASSWORD"]), ("mon_api", PASSWORDS["API_PASSWORD"])
-    status, body = call(server, "/write?db=mon&precision=s", *persister, data="cpu,host=a value=42 1700000000")
+    status, body = call(server, "/write?db=mon&precision=s", *persister, data=f"cpu,host=a value=42 {int(time.time())}")
     assert status == 204, body
     status, body = query(server, "SELECT value FROM cpu", *api)
     assert status == 200 and "42" in body, body
@@ -138,7 +147,7 @@ def test_init_follows_retention_and_password_changes(server):
     status, body = query(server, "SHOW RETENTION POLICIES ON mon")
     assert '"default_mon","168h0m0s"' in body.replace(" ", ""), body
     assert query(server, "SHOW MEASUREMENTS", "mon_api", "new-api-pw")[0] == 200
-    assert init(server).returncode == 0   # back to the first password and INF
+    assert init(server).returncode == 0   # back to the first password and 30 days
 
 
 def test_stop_is_clean_and_data_survives(server):
@@ -153,3 +162,29 @@ def test_stop_is_clean_and_data_survives(server):
     assert "created" not in again.stdout
     status, body = query(server, "SELECT value FROM cpu")
     assert status == 200 and "42" in body, body
+
+
+def test_a_shorter_retention_deletes_the_older_days_and_keeps_the_rest(influxdb_image):
+    persister = ("mon_persister", PASSWORDS["PERSISTER_PASSWORD"])
+    day = 86400
+    with running_server(influxdb_image, ("INFLUXDB_RETENTION_CHECK_INTERVAL", "1s")) as server:
+        assert init(server, INFLUXDB_DEFAULT_RETENTION="INF").returncode == 0
+        now = int(time.time())
+        points = "\n".join(f"cpu,host=a value={age} {now - age * day}" for age in (10, 4, 2, 0))
+        status, body = call(server, "/write?db=mon&precision=s", *persister, data=points)
+        assert status == 204, body
+
+        shorter = init(server, INFLUXDB_DEFAULT_RETENTION="3d")
+        assert "retention policy default_mon of mon set to 3d" in shorter.stdout, shorter.stdout
+        # One-day shard groups: the days wholly older than 3 days go at the next check.
+        deadline = time.monotonic() + 60
+        while True:
+            status, body = query(server, "SELECT value FROM cpu")
+            kept = sorted(row[1] for row in json.loads(body)["results"][0]["series"][0]["values"])
+            if kept == [0, 2] or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        assert kept == [0, 2], body
+        # and a point older than the policy is refused, not stored
+        status, body = call(server, "/write?db=mon&precision=s", *persister, data=f"cpu,host=a value=9 {now - 9 * day}")
+        assert status == 400 and "beyond retention policy" in body, (status, body)

@@ -3,6 +3,7 @@
 Logs go in through the real log API (or, for poison, straight onto the topic)
 and come out through the search with real tokens of two projects.
 """
+import datetime
 import json
 import time
 import urllib.error
@@ -211,21 +212,27 @@ print(json.dumps([[future.get().partition, future.get().offset] for future in fu
 """
 
 
+def produce(stack, messages):
+    """Put raw messages on the log topic; where each went, as the persister names it (log[P]@O)."""
+    result = docker("run", "--rm", "-i", "--network", stack["network"], "--entrypoint", "python3",
+                    "monasca/base:latest", "-c", PRODUCE, input=json.dumps(messages), timeout=120)
+    return [f"log[{partition}]@{offset}" for partition, offset in json.loads(result.stdout)]
+
+
+def envelope(project, log):
+    return json.dumps({"log": log, "creation_time": int(time.time()), "meta": {"tenantId": project, "region": "r"}})
+
+
 def test_poison_and_refused_documents_are_skipped_and_the_rest_written(stack, tenants, persister):
     token, project = tenants["a"]
     marker = f"poison{uuid.uuid4().hex[:8]}"
 
-    def envelope(log):
-        return json.dumps({"log": log, "creation_time": int(time.time()),
-                           "meta": {"tenantId": project, "region": "r"}})
-    messages = [envelope({"message": f"{marker} first", "dimensions": {}}), "not json",
+    messages = [envelope(project, {"message": f"{marker} first", "dimensions": {}}), "not json",
                 # a field named "" is refused by OpenSearch (mapper_parsing_exception, HTTP 400)
-                envelope({"message": f"{marker} refused", "dimensions": {"": "empty name"}}),
-                envelope({"message": f"{marker} last", "dimensions": {}})]
+                envelope(project, {"message": f"{marker} refused", "dimensions": {"": "empty name"}}),
+                envelope(project, {"message": f"{marker} last", "dimensions": {}})]
     name = persister()
-    result = docker("run", "--rm", "-i", "--network", stack["network"], "--entrypoint", "python3",
-                    "monasca/base:latest", "-c", PRODUCE, input=json.dumps(messages), timeout=120)
-    where = [f"log[{partition}]@{offset}" for partition, offset in json.loads(result.stdout)]
+    where = produce(stack, messages)
     hits = wait_found(stack, token, marker, count=2)
     assert sorted(hit["_source"]["message"] for hit in hits) == [f"{marker} first", f"{marker} last"]
     deadline = time.monotonic() + 30
@@ -235,6 +242,54 @@ def test_poison_and_refused_documents_are_skipped_and_the_rest_written(stack, te
     assert f"Skipped {where[1]}: invalid message: not JSON" in logs, logs
     assert f"Skipped {where[2]}: the store refused it: HTTP 400" in logs, logs
     assert health(name)["skipped"] == 2
+
+
+# One request to OpenSearch from inside its container (it is not published):
+# prints the status and the answer.
+STORE_REQUEST = """
+import sys, urllib.error, urllib.request
+method, path, body = sys.argv[1], sys.argv[2], sys.argv[3].encode() if len(sys.argv) > 3 else None
+request = urllib.request.Request("http://127.0.0.1:9200" + path, data=body, method=method,
+                                 headers={"Content-Type": "application/json"})
+try:
+    with urllib.request.urlopen(request, timeout=30) as response:
+        print(response.status, response.read().decode())
+except urllib.error.HTTPError as error:
+    print(error.code, error.read().decode())
+"""
+
+
+def store(stack, method, path, body=None):
+    result = docker("exec", stack["opensearch"], "python3", "-c", STORE_REQUEST, method, path,
+                    *([json.dumps(body)] if body is not None else []), timeout=60)
+    status, _, answer = result.stdout.strip().partition(" ")
+    return int(status), json.loads(answer)
+
+
+def test_indices_past_the_log_retention_are_deleted_and_older_logs_skipped(stack, tenants, persister):
+    token, project = tenants["a"]
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+
+    def index(days_ago):
+        return f"logs-{project}-{today - datetime.timedelta(days=days_ago):%Y-%m-%d}"
+    # What a stack that ran for weeks holds: a log of 8 days ago, one of 3.
+    for days_ago in (8, 3):
+        status, answer = store(stack, "PUT", f"/{index(days_ago)}/_doc/aged-{days_ago}?refresh=true",
+                               {"message": f"aged {days_ago}", "tenant": project})
+        assert status == 201, answer
+    name = persister("LOGS_RETENTION_DAYS=7")     # the first check runs before the first poll
+    marker = f"retention{uuid.uuid4().hex[:8]}"
+    ten_days_ago = time.time() - 10 * 86400
+    where = produce(stack, [envelope(project, {"message": f"{marker} old", "timestamp": ten_days_ago}),
+                            envelope(project, {"message": f"{marker} new"})])
+    assert [hit["_source"]["message"] for hit in wait_found(stack, token, marker)] == [f"{marker} new"]
+    logs = docker("logs", name).stderr
+    assert f"deleted 1 log indices older than 7 days: {index(8)}" in logs, logs
+    assert f"Skipped {where[0]}: older than the log retention (7 days)" in logs, logs
+    status, rows = store(stack, "GET", f"/_cat/indices/logs-{project}-*?h=index&format=json")
+    names = {row["index"] for row in rows}
+    assert index(3) in names and index(0) in names
+    assert index(8) not in names and index(10) not in names
 
 
 def test_a_log_posted_while_the_store_restarts_is_found_afterwards(stack, tenants, persister):

@@ -5,6 +5,7 @@ fields are those upstream's Logstash persister wrote and the tempest
 plugin's search reads (`message`, `tenant`); the log levels follow upstream's
 transformer.
 """
+import datetime
 import json
 
 import pytest
@@ -85,3 +86,27 @@ def test_tenant_names_never_collide_nor_hold_a_dash(one, other):
     first, second = documents.tenant_part(one), documents.tenant_part(other)
     assert "-" not in first and first.isascii() and first == first.lower()
     assert (first == second) == (one == other)
+
+
+def test_only_daily_log_index_names_have_a_day():
+    assert documents.index_day(f"logs-{TENANT}-2026-12-07") == datetime.date(2026, 12, 7)
+    assert documents.index_day("logs-_2d_41b-2026-01-31") == datetime.date(2026, 1, 31)
+    for name in ("logs-2026-12-07", f"logs-{TENANT}-2026-13-01", f"other-{TENANT}-2026-12-07",
+                 f"logs-{TENANT}-2026-12-07-restored", ".kibana_1"):
+        assert documents.index_day(name) is None, name
+
+
+def test_retention_deletes_the_days_whose_every_log_is_older_and_keeps_the_rest():
+    today = datetime.date(2026, 12, 7)
+    days = {f"logs-{TENANT}-2026-11-{d:02d}" for d in range(25, 31)} | {f"logs-{TENANT}-2026-12-07"}
+    # 7 days: the 29th ended 7 days before today began; a log of the 30th may be younger than 7 days.
+    assert documents.expired([*days, ".kibana_1", "logs-unparsable"], today, 7) == \
+        [f"logs-{TENANT}-2026-11-{d:02d}" for d in (25, 26, 27, 28, 29)]
+    assert documents.expired(days, today, 1) == sorted(days - {f"logs-{TENANT}-2026-12-07"})
+    assert documents.expired(days, today, 30) == []
+
+
+def test_a_log_past_the_retention_falls_in_an_expired_index():
+    index, _ = documents.document(envelope({"message": "old", "timestamp": 1700000000}), NOW)
+    assert documents.expired([index], datetime.date(2023, 11, 21), 7) == []
+    assert documents.expired([index], datetime.date(2023, 11, 22), 7) == [index]

@@ -58,6 +58,25 @@ def index_name(tenant: str, when: datetime.datetime) -> str:
     return f"{PREFIX}-{tenant_part(tenant)}-{when:%Y-%m-%d}"
 
 
+_INDEX_DAY = re.compile(rf"^{PREFIX}-[0-9a-z_]+-(\d{{4}}-\d{{2}}-\d{{2}})$")
+
+
+def index_day(name: str) -> datetime.date | None:
+    """The day a daily log index holds; None for a name that is not one."""
+    match = _INDEX_DAY.match(name)
+    try:
+        return datetime.date.fromisoformat(match.group(1)) if match else None
+    except ValueError:
+        return None
+
+
+def expired(names, today: datetime.date, days: int) -> list[str]:
+    """The daily log indices of the days before the last `days`: every log
+    in them is older than `days` days, and every younger log is elsewhere."""
+    oldest = today - datetime.timedelta(days=days)
+    return sorted(name for name in names if (day := index_day(name)) is not None and day < oldest)
+
+
 def log_level(message: str, given=None) -> tuple[str, str | None]:
     """(level, the original word when it was mapped) of a log, as upstream's transformer named them."""
     found = given if isinstance(given, str) and given.strip() else None

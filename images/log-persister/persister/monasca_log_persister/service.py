@@ -11,10 +11,15 @@ is counted, logged as `Skipped topic[P]@O: reason` and skipped; the rest
 of the batch is written. When the store does not answer, the batch is
 retried for `retry_seconds`, then the process exits (uncommitted, so the
 restart reads the batch again).
+
+Retention: every `retention_check_seconds` the daily indices older than
+`retention_days` are deleted, and a log older than that is skipped rather
+than written into an index the next check would delete (0 keeps all).
 """
 from __future__ import annotations
 
 import argparse
+import datetime
 import logging
 import signal
 import sys
@@ -37,11 +42,22 @@ DEFAULTS = {
     "kafka": {"uri": "kafka:9092", "topic": "log", "group": "log-persister"},
     "opensearch": {"url": "http://opensearch:9200", "shards": 1, "replicas": 0, "timeout": 30},
     "batch_size": 500, "batch_wait": 1.0, "retry_seconds": 60, "health_port": 8094, "log_level": "WARNING",
+    "retention_days": 7, "retention_check_seconds": 3600,
 }
 
 
 def load_config(path: str) -> dict:
-    return load_settings(path, DEFAULTS, positive=("batch_size", "batch_wait", "retry_seconds", "health_port"))
+    config = load_settings(path, DEFAULTS, positive=("batch_size", "batch_wait", "retry_seconds", "health_port",
+                                                     "retention_check_seconds"))
+    days = config["retention_days"]
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise ConfigError(f"{path}: retention_days must be a whole number of days, 0 to keep every log, "
+                          f"not {days!r}")
+    return config
+
+
+def utc_today() -> datetime.date:
+    return datetime.datetime.now(datetime.timezone.utc).date()
 
 
 class Status:
@@ -71,6 +87,9 @@ class Persister:
         kafka = config["kafka"]
         self.topic, self.batch_size = kafka["topic"], int(config["batch_size"])
         self.wait, self.retry_seconds = float(config["batch_wait"]), float(config["retry_seconds"])
+        self.retention_days = int(config["retention_days"])
+        self.retention_check = float(config["retention_check_seconds"])
+        self.next_retention = 0.0      # at the first turn of the loop
         self.consumer = confluent_kafka.Consumer({
             "bootstrap.servers": kafka["uri"], "group.id": kafka["group"],
             "client.id": "monasca-log-persister", "auto.offset.reset": "earliest",
@@ -90,6 +109,8 @@ class Persister:
 
     def run(self) -> None:
         while self.running:
+            if self.retention_days and time.monotonic() >= self.next_retention:
+                self._enforce_retention()
             if self.due is None:
                 # An empty batch: return with the first message, to start its timer.
                 messages = self.consumer.consume(1, timeout=POLL_SECONDS)
@@ -129,7 +150,23 @@ class Persister:
         except documents.BadMessage as exc:
             self._skip(where, f"invalid message: {exc}")
             return
+        if self.retention_days and documents.expired([index], utc_today(), self.retention_days):
+            self._skip(where, f"older than the log retention ({self.retention_days} days)")
+            return
         self.pending.append((index, f"{message.topic()}-{message.partition()}-{message.offset()}", doc, where))
+
+    def _enforce_retention(self) -> None:
+        """Delete the indices past the retention; a store that does not answer is asked again next time."""
+        self.next_retention = time.monotonic() + self.retention_check
+        try:
+            old = documents.expired(self.store.log_indices(), utc_today(), self.retention_days)
+            self.store.delete_indices(old)
+        except StoreUnavailable as exc:
+            LOG.warning("log retention not enforced, tried again in %g s: %s", self.retention_check, exc)
+            return
+        if old:
+            LOG.warning("deleted %d log indices older than %d days: %s", len(old), self.retention_days,
+                        " ".join(old))
 
     def _skip(self, where: str, reason: str) -> None:
         self.status.counts["skipped"] += 1

@@ -1,4 +1,4 @@
-"""OpenSearch over HTTP: the index template of the log indices and `_bulk` writes."""
+"""OpenSearch over HTTP: the index template of the log indices, `_bulk` writes, and their deletion."""
 from __future__ import annotations
 
 import json
@@ -6,6 +6,8 @@ import json
 import requests
 
 from .documents import PREFIX
+
+DELETE_CHUNK = 50     # index names in one DELETE: ~50 bytes each
 
 
 class StoreUnavailable(Exception):
@@ -51,7 +53,8 @@ class Store:
         self.timeout = timeout
         self.session = requests.Session()
 
-    def _request(self, method: str, path: str, body: bytes, content_type: str) -> dict:
+    def _request(self, method: str, path: str, body: bytes | None = None,
+                 content_type: str = "application/json") -> dict | list:
         try:
             response = self.session.request(method, f"{self.url}{path}", data=body, timeout=self.timeout,
                                             headers={"Content-Type": content_type})
@@ -64,6 +67,17 @@ class Store:
     def put_template(self, shards: int, replicas: int) -> None:
         self._request("PUT", f"/_index_template/monasca-{PREFIX}",
                       json.dumps(template(shards, replicas)).encode(), "application/json")
+
+    def log_indices(self) -> list[str]:
+        """The names of every logs-* index."""
+        return [row["index"] for row in self._request("GET", f"/_cat/indices/{PREFIX}-*?h=index&format=json")]
+
+    def delete_indices(self, names: list[str]) -> None:
+        """Delete these indices; one already gone is no error (another persister may have deleted it)."""
+        # A few dozen names a request: OpenSearch reads at most 4 KB of request line.
+        for start in range(0, len(names), DELETE_CHUNK):
+            chunk = ",".join(names[start:start + DELETE_CHUNK])
+            self._request("DELETE", f"/{chunk}?ignore_unavailable=true")
 
     def bulk(self, actions: list[tuple[str, str, dict]]) -> list[tuple[int, str]]:
         """Index (index, id, document) triples; the (status, error) of each, in order.
