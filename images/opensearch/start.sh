@@ -8,7 +8,8 @@ monasca-start
 # Temporary files go to the data volume, emptied at each start: JNA loads
 # its native library from there, which a noexec tmpfs on /tmp would refuse.
 rm -rf /var/lib/monasca/opensearch/tmp
-mkdir -p /var/lib/monasca/opensearch/tmp /var/lib/monasca/opensearch/logs
+mkdir -p /var/lib/monasca/opensearch/tmp /var/lib/monasca/opensearch/logs \
+    /var/lib/monasca/opensearch/snapshots
 
 # The configuration directory is /run/monasca, where monasca-link-config
 # puts the rendered files: OpenSearch writes its keystore (empty, no

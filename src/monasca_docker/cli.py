@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from . import build as builder
-from . import __version__, catalog, ci, cluster, doctor, engine, lock, publish, stack, tags
+from . import __version__, backup, catalog, ci, cluster, doctor, engine, lock, publish, stack, tags
 from .errors import UserError
 
 
@@ -125,6 +125,14 @@ def cmd_smoke(args) -> int:
     return stack.smoke(catalog.project_root())
 
 
+def cmd_backup(args) -> int:
+    return backup.backup(catalog.project_root(), args.archive)
+
+
+def cmd_restore(args) -> int:
+    return backup.restore(catalog.project_root(), args.archive, args.timeout)
+
+
 def cmd_cluster(args) -> int:
     root = catalog.project_root()
     if args.action == "up":
@@ -229,6 +237,14 @@ def parser() -> argparse.ArgumentParser:
     logs.add_argument("--follow", "-f", action="store_true", help="keep printing as it logs")
     logs.set_defaults(run=cmd_logs)
     sub.add_parser("smoke", help="the smoke test against the running stack").set_defaults(run=cmd_smoke)
+    back = sub.add_parser("backup", help="the running stack's data into one archive file, online")
+    back.add_argument("archive", nargs="?", type=Path,
+                      help="the file to write (default: backups/monasca-TIME.tar in the checkout)")
+    back.set_defaults(run=cmd_backup)
+    rest = sub.add_parser("restore", help="a backup archive into a running stack that holds no data yet")
+    rest.add_argument("archive", type=Path, help="a file `backup` wrote")
+    rest.add_argument("--timeout", type=int, default=900, help="seconds to wait for health after it")
+    rest.set_defaults(run=cmd_restore)
 
     clu = sub.add_parser("cluster", help="a cluster of node containers on this engine (Kubernetes or Swarm)")
     clu.add_argument("action", choices=("up", "down", "status"), help="start, remove or show the cluster")

@@ -6,10 +6,12 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from .errors import UserError
 
+CHUNK = 1 << 20            # bytes copied at a time through pipe()
 SETUP_HINT = "run scripts/setup-engine (as root) to install and start one"
 
 
@@ -110,14 +112,37 @@ def versions() -> dict[str, str]:
     }
 
 
+def compose_args(project: str, files: list[Path], env_file: Path) -> list[str]:
+    """`docker compose` on one project: its files (each read over the one before;
+    the first one's folder is the project directory) and its env file."""
+    return ["compose", "--project-name", project, "--project-directory", str(files[0].parent),
+            *[arg for file in files for arg in ("--file", str(file))], "--env-file", str(env_file)]
+
+
 def compose(project: str, files: list[Path], env_file: Path, *args: str, capture: bool = False,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """`docker compose` on one project: its files (each read over the one before;
-    the first one's folder is the project directory) and its env file; `env`
-    adds variables the files interpolate."""
-    return docker("compose", "--project-name", project, "--project-directory", str(files[0].parent),
-                  *[arg for file in files for arg in ("--file", str(file))], "--env-file", str(env_file),
-                  *args, capture=capture, env=env)
+    """`docker compose` (compose_args) with `args`; `env` adds variables the files interpolate."""
+    return docker(*compose_args(project, files, env_file), *args, capture=capture, env=env)
+
+
+def pipe(*args: str, source=None, sink=None, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """A docker command fed from `source` and writing to `sink` (binary file
+    objects; None: nothing): its exit status and its stderr."""
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(["docker", *args], env={**os.environ, **(env or {})}, stderr=errors,
+                                   stdin=subprocess.PIPE if source else subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE if sink else subprocess.DEVNULL)
+        if source:
+            try:
+                shutil.copyfileobj(source, process.stdin, CHUNK)
+                process.stdin.close()
+            except BrokenPipeError:     # it stopped reading: its status and stderr say why
+                pass
+        if sink:
+            shutil.copyfileobj(process.stdout, sink, CHUNK)
+        status = process.wait()
+        errors.seek(0)
+        return status, errors.read().decode(errors="replace")
 
 
 def container_labels(selector: str, label: str) -> set[str]:

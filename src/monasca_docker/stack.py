@@ -35,6 +35,14 @@ def compose(root: Path, *args: str, capture: bool = False, overrides: tuple[Path
                           env={"MONASCA_PUBLIC_HOST": host or public_host(env_values(root))})
 
 
+def compose_pipe(root: Path, *args: str, source=None, sink=None, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Compose (as `compose`) with binary input from `source` and output to `sink`:
+    engine.pipe's (status, stderr). `env` is for values `-e NAME` hands on."""
+    files = [compose_dir(root) / "docker-compose.yml"]
+    return engine.pipe(*engine.compose_args(PROJECT, files, ensure_env_file(root)), *args, source=source, sink=sink,
+                       env={"MONASCA_PUBLIC_HOST": public_host(env_values(root)), **(env or {})})
+
+
 def compose_config(root: Path, overrides: tuple[Path, ...] = (), host: str | None = None) -> dict:
     """The compose file as Compose reads it: interpolated, defaults filled in."""
     result = compose(root, "config", "--format", "json", capture=True, overrides=overrides, host=host)

@@ -26,15 +26,21 @@ def api_is_healthy():
 
 
 @pytest.fixture(scope="package")
-def running_stack():
+def started_here():
+    """True when the tests started the stack (and take it down at the end)."""
     stack.check_owner(ROOT)      # another checkout's stack has other passwords
-    started_here = not api_is_healthy()
-    if started_here:
+    started = not api_is_healthy()
+    if started:
         result = subprocess.run([CLI, "up"], cwd=ROOT, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    yield stack.env_values(ROOT)
-    if started_here:
+    yield started
+    if started:
         subprocess.run([CLI, "down", "--volumes"], cwd=ROOT, capture_output=True)
+
+
+@pytest.fixture(scope="package")
+def running_stack(started_here):
+    return stack.env_values(ROOT)
 
 
 @pytest.fixture(scope="package")
