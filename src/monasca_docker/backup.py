@@ -198,16 +198,19 @@ def save_part(root: Path, part: Part, path: Path, snapshot: str) -> dict:
 def write_archive(archive: Path, manifest: dict, staging: Path) -> None:
     """The tar, manifest first, made under another name and renamed when whole."""
     partial = archive.with_name(archive.name + ".partial")
-    with partial.open("wb") as file:
-        partial.chmod(0o600)
-        with tarfile.open(fileobj=file, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            data = json.dumps(manifest, indent=1).encode()
-            info = tarfile.TarInfo(MANIFEST)
-            info.size, info.mtime, info.mode = len(data), int(time.time()), 0o600
-            tar.addfile(info, fileobj=io.BytesIO(data))
-            for part in PARTS:
-                tar.add(staging / part.name, arcname=part.name)
-    partial.replace(archive)
+    try:
+        with partial.open("wb") as file:
+            partial.chmod(0o600)
+            with tarfile.open(fileobj=file, mode="w", format=tarfile.PAX_FORMAT) as tar:
+                data = json.dumps(manifest, indent=1).encode()
+                info = tarfile.TarInfo(MANIFEST)
+                info.size, info.mtime, info.mode = len(data), int(time.time()), 0o600
+                tar.addfile(info, fileobj=io.BytesIO(data))
+                for part in PARTS:
+                    tar.add(staging / part.name, arcname=part.name)
+        partial.replace(archive)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 # --- restore -------------------------------------------------------------------------
@@ -263,7 +266,9 @@ def check_target(root: Path, manifest: dict) -> None:
     revision = manifest.get("mon_schema", "")
     api_image = stack.compose_config(root)["services"]["mon-db-upgrade"]["image"]
     known = engine.docker("run", "--rm", "--entrypoint", "python3", api_image, "-c", KNOWN_REVISION, revision)
-    if revision and known.returncode != 0:
+    if known.returncode not in (0, 3):
+        raise UserError(f"cannot read the migrations of {api_image}: {known.stderr.strip()[-500:]}")
+    if revision and known.returncode == 3:
         raise UserError(f"the archive's Monasca schema {revision} is newer than {api_image} knows: restore it "
                         f"into a stack of the release that made it ({manifest.get('images', {}).get('api', {})})")
 
