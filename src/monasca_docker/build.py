@@ -40,6 +40,7 @@ class Options:
     ref: str | None = None
     local: Path | None = None
     tag: str | None = None            # tag for the one named image instead of the catalog's
+    series: str | None = None         # another OpenStack series' releases (catalog.for_series)
     jobs: int = 2                     # independent images built at once
 
     def source_for(self, image: catalog.Image) -> sources.Source:
@@ -112,6 +113,8 @@ def build(options: Options, progress: Progress | None = None,
     """
     root = catalog.project_root()
     images = images or catalog.load(root)       # the caller's, when it read the catalog already
+    if options.series:
+        images = catalog.for_series(images, options.series)
     order = _build_order(images, options)
     engine.require_engine()
     logs = root / "build" / "logs"

@@ -30,6 +30,9 @@ class Image:
     git: str | None = None            # its repository, for --ref builds
     packages: tuple[str, ...] = ()    # distributions installed beside it
     series: str = "2023.2"            # OpenStack series of the lock file
+    # The component's release in other series, as (series, version) pairs:
+    # `build --series S` builds it with locks/S/ (for_series).
+    releases: tuple[tuple[str, str], ...] = ()
 
     @property
     def ref(self) -> str:
@@ -46,6 +49,7 @@ def parse(text: str) -> dict[str, Image]:
     for name, fields in entries.items():
         try:
             fields["packages"] = tuple(fields.get("packages", ()))
+            fields["releases"] = tuple(sorted(fields.get("releases", {}).items()))
             images[name] = Image(name=name, **fields)
         except TypeError as exc:
             raise UserError(f"catalog entry {name!r}: {exc}") from exc
@@ -58,6 +62,26 @@ def parse(text: str) -> dict[str, Image]:
     for name in images:
         depth(images, name)  # raises on a cycle
     return images
+
+
+def for_series(images: dict[str, Image], series: str) -> dict[str, Image]:
+    """The catalog as a stack of another OpenStack series runs it: each
+    component with a release there at that version and with that series'
+    lock, tagged with the series, and so is every image built FROM one of
+    them; the other images are shared by every series, as they are."""
+    released = {name for name, image in images.items() if series in dict(image.releases)}
+    if not released:
+        known = sorted({s for image in images.values() for s, _ in image.releases})
+        raise UserError(f"the catalog names no release of series {series!r} (it knows "
+                        f"{', '.join(known) or 'none'}): add `releases` entries to images/catalog.toml")
+    changed = dict(images)
+    for name, image in images.items():
+        version = dict(image.releases).get(series)
+        if version:
+            changed[name] = dataclasses.replace(image, tag=series, version=version, series=series)
+        elif released & set(ancestors(images, name)):
+            changed[name] = dataclasses.replace(image, tag=series)
+    return changed
 
 
 def project_root(start: Path | None = None) -> Path:

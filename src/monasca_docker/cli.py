@@ -32,7 +32,7 @@ def cmd_build(args) -> int:
     outcomes = builder.build(builder.Options(
         names=args.images, force=args.force, no_cache=args.no_cache, verbose=args.verbose,
         ca_bundle=args.ca_bundle, base_image=args.base_image, jobs=args.jobs,
-        version=args.version, repo=args.repo, ref=args.ref, local=args.local, tag=args.tag))
+        version=args.version, repo=args.repo, ref=args.ref, local=args.local, tag=args.tag, series=args.series))
     counts = collections.Counter(outcome.status for outcome in outcomes)
     print(", ".join(f"{counts[status]} {status}" for status in ("built", "up to date", "failed", "skipped")))
     failures = [outcome for outcome in outcomes if outcome.status == "failed"]
@@ -45,7 +45,10 @@ def cmd_lock(args) -> int:
     root = catalog.project_root()
     images = catalog.load(root)
     catalog.check_names(images, args.images)
-    for name in args.images or [n for n, img in images.items() if img.component]:
+    if args.series:
+        images = catalog.for_series(images, args.series)
+    for name in args.images or [n for n, img in images.items()
+                                if img.component and (not args.series or img.series == args.series)]:
         path = lock.write_lock(root, images[name], args.upper_constraints)
         print(f"{name}: {path.relative_to(root)}")
     return 0
@@ -186,6 +189,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--ca-bundle", type=Path, help="CA bundle for HTTPS inside builds")
     build.add_argument("--base-image", help="build on this image instead of the Debian root image")
     build.add_argument("--jobs", "-j", type=int, default=2, help="independent images built at once")
+    build.add_argument("--series", help="build the components' releases of this OpenStack series, "
+                                        "tagged SERIES (images/catalog.toml `releases`)")
     source = build.add_argument_group("source of the component (one image only)")
     source.add_argument("--version", help="a PyPI release (default: the catalog's)")
     source.add_argument("--repo", help="a git repository URL (default: the catalog's)")
@@ -196,6 +201,8 @@ def parser() -> argparse.ArgumentParser:
 
     lock_cmd = sub.add_parser("lock", help="regenerate the lock files of component images")
     lock_cmd.add_argument("images", nargs="*", metavar="IMAGE", help="component images (default: all)")
+    lock_cmd.add_argument("--series", help="lock the releases `releases` names for this OpenStack series "
+                                           "(locks/SERIES/; default: each image's own series)")
     lock_cmd.add_argument("--upper-constraints", type=Path,
                       help="OpenStack's upper constraints of the series (default: ../shared/reference)")
     lock_cmd.set_defaults(run=cmd_lock)

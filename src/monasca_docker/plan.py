@@ -27,7 +27,7 @@ def directly_changed(images: dict[str, Image], changed: list[str]) -> set[str]:
             series, lock = parts[1], parts[2].removesuffix(".txt")
             if lock == "series":
                 names |= {n for n, img in images.items() if img.component and img.series == series}
-            elif lock in images:
+            elif lock in images and images[lock].series == series:   # another series' lock: its build's
                 names.add(lock)
     return names
 

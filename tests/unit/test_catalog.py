@@ -104,3 +104,45 @@ def test_the_project_catalog_has_every_image_folder():
     for image in images.values():
         recipe_file = "mkrootfs" if image.recipe == "rootfs" else "Dockerfile"
         assert (catalog.folder(image) / recipe_file).is_file(), image.name
+
+
+SERIES = FAMILY.replace('''[images.api]
+repository = "x/api"
+parent = "base"
+''', '''[images.api]
+repository = "x/api"
+parent = "base"
+component = "x-api"
+version = "11.0.0"
+releases = { "2023.1" = "10.0.0" }
+''') + '''
+[images.api-child]
+repository = "x/api-child"
+parent = "api"
+title = "built FROM api"
+description = "built FROM api"
+'''
+
+
+def test_another_series_takes_its_releases_and_tags_them_and_their_children_only():
+    images = catalog.parse(SERIES)
+    previous = catalog.for_series(images, "2023.1")
+    api = previous["api"]
+    assert (api.version, api.series, api.ref) == ("10.0.0", "2023.1", "x/api:2023.1")
+    assert previous["api-child"].ref == "x/api-child:2023.1"
+    assert previous["api-child"].series == images["api-child"].series     # no component of its own
+    for shared in ("root", "base", "client"):
+        assert previous[shared] == images[shared]
+    assert images["api"].ref == "x/api:latest" and images["api"].version == "11.0.0"
+
+
+def test_a_series_the_catalog_has_no_release_of_is_refused_naming_those_it_has():
+    with pytest.raises(UserError, match=r"no release of series '2022.2' \(it knows 2023.1\)"):
+        catalog.for_series(catalog.parse(SERIES), "2022.2")
+
+
+def test_the_project_catalog_has_a_lock_for_each_release_of_another_series():
+    root = catalog.project_root()
+    for image in catalog.load(root).values():
+        for series, _ in image.releases:
+            assert (root / "locks" / series / f"{image.name}.txt").is_file(), (image.name, series)

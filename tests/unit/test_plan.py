@@ -71,6 +71,10 @@ def test_a_lock_change_rebuilds_its_image_and_series_constraints_every_component
         {"root", "base", "api", "agent-base", "statsd"}
 
 
+def test_another_series_lock_rebuilds_none_of_this_series_images():
+    assert plan.affected(FAMILY, ["locks/2023.1/api.txt", "locks/2023.1/series.txt"]) == []
+
+
 def test_paths_outside_the_images_rebuild_nothing():
     assert plan.affected(FAMILY, ["README.md", "tests/unit/test_plan.py", "images/README"]) == []
 
