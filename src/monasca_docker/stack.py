@@ -117,9 +117,15 @@ def endpoints(values: dict[str, str]) -> dict[str, str]:
 
 
 def stack_images(root: Path) -> list[str]:
-    """Catalog names of the images the compose file runs."""
-    refs = {service.get("image") for service in compose_config(root)["services"].values()}
-    return [img.name for img in catalog.load(root).values() if img.ref in refs or img.repository in refs]
+    """Catalog names of the images the compose file runs (whatever their tag)."""
+    repositories = {service["image"].rsplit(":", 1)[0] for service in compose_config(root)["services"].values()}
+    return [img.name for img in catalog.load(root).values() if img.repository in repositories]
+
+
+def component_series(root: Path) -> str | None:
+    """The OpenStack series whose component images the stack runs (MONASCA_COMPONENT_TAG), None for latest."""
+    tag = env_values(root).get("MONASCA_COMPONENT_TAG", "latest")
+    return None if tag == "latest" else tag
 
 
 def owners() -> set[str]:
@@ -135,9 +141,11 @@ def check_owner(root: Path) -> None:
                         f"run `monasca-docker down` in that checkout first")
 
 
-def build_images(names: list[str], purpose: str) -> None:
-    """Build what is missing of these images; a UserError naming each that did not build."""
-    failed = [o for o in builder.build(builder.Options(names=names)) if o.status in ("failed", "skipped")]
+def build_images(names: list[str], purpose: str, series: str | None = None) -> None:
+    """Build what is missing of these images (their releases of `series`, if
+    given); a UserError naming each that did not build."""
+    failed = [o for o in builder.build(builder.Options(names=names, series=series))
+              if o.status in ("failed", "skipped")]
     if failed:
         raise UserError(f"cannot {purpose}: " + "; ".join(f"{o.image}: {o.error}" for o in failed))
 
@@ -145,7 +153,7 @@ def build_images(names: list[str], purpose: str) -> None:
 def up(root: Path, timeout: int) -> int:
     check_owner(root)
     ensure_env_file(root)
-    build_images(stack_images(root), "start the stack")
+    build_images(stack_images(root), "start the stack", component_series(root))
     result = compose(root, "up", "--detach", "--wait", "--wait-timeout", str(timeout),
                      overrides=start_checks(root))
     if result.returncode != 0:

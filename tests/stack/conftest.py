@@ -84,3 +84,10 @@ def in_network(python_code, *, image="monasca/base:latest", name=None, detach=Fa
 def unique():
     return uuid.uuid4().hex[:10]
 
+
+
+@pytest.fixture
+def disposable(started_here):
+    """For a test that takes the stack down: only on a stack the tests started, never on one of yours."""
+    if not started_here:
+        pytest.skip("this test takes the stack down: it runs only on a stack the tests started")
