@@ -69,6 +69,26 @@ def fill(monasca, values, keystone_url, unique, webhook="http://127.0.0.1:9/"):
     return user_session(keystone_url, "f-pw-1", user=f"filled-{unique}", project=f"filled-{unique}").get_token()
 
 
+def empty(monasca, unique):
+    """Delete what fill made through the API that later tests could meet (definitions, alarms, methods)."""
+    for definition in monasca.alarm_definitions.list(name=f"filled-high-{unique}") + \
+            monasca.alarm_definitions.list(name=f"filled-low-{unique}"):
+        monasca.alarm_definitions.delete(alarm_id=definition["id"])
+    for method in monasca.notifications.list():
+        if method["name"] == f"filled-{unique}":
+            monasca.notifications.delete(notification_id=method["id"])
+
+
+@pytest.fixture
+def emptied(monasca, unique):
+    """After the test, `empty`; a stack it left down has nothing to delete."""
+    yield
+    try:
+        empty(monasca, unique)
+    except Exception as exc:     # noqa: BLE001 - the test's own outcome matters more
+        print(f"could not delete what the test made: {exc!r}")
+
+
 def counts(monasca, values, keystone_url, unique):
     """What a user sees of the stack's data."""
     sess = user_session(keystone_url, values["MONASCA_USER_PASSWORD"])

@@ -4,11 +4,11 @@ The stack is filled through its real clients (python-monascaclient, the log
 API, Keystone), backed up while metrics keep coming, taken down with its
 volumes, started empty, and restored; then every count is compared.
 """
-from .filled import LOGS, POINTS, Feeder, between, cli, counts, fill, now_ms, settled, token_is_valid
+from .filled import LOGS, POINTS, Feeder, between, cli, counts, emptied, fill, now_ms, settled, token_is_valid
 
 
 def test_a_backup_taken_while_serving_restores_everything_into_a_fresh_stack(
-        disposable, running_stack, monasca, keystone_url, unique, tmp_path):
+        disposable, emptied, running_stack, monasca, keystone_url, unique, tmp_path):
     feeder = Feeder(monasca, unique)
     feeder.start()
     try:

@@ -14,7 +14,7 @@ import re
 from monasca_docker import catalog
 
 from .conftest import NETWORK, docker, eventually, in_network
-from .filled import LOGS, POINTS, Feeder, between, cli, counts, fill, now_ms, settled, token_is_valid
+from .filled import LOGS, POINTS, Feeder, between, cli, counts, emptied, fill, now_ms, settled, token_is_valid
 from .test_smoke import RECEIVER, measurements, webhook_posts
 
 SERIES = "2023.1"
@@ -70,7 +70,7 @@ def releases(series=None):
 
 
 def test_an_upgrade_from_the_previous_series_keeps_everything_and_alarms_go_on(
-        disposable, running_stack, monasca, keystone_url, unique):
+        disposable, emptied, running_stack, monasca, keystone_url, unique):
     assert cli("down", "--volumes").returncode == 0
     previous = cli("up", env={"MONASCA_COMPONENT_TAG": SERIES}, timeout=3600)
     assert previous.returncode == 0, previous.stdout[-2000:] + previous.stderr[-2000:]
