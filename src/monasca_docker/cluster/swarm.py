@@ -108,7 +108,7 @@ def not_ready(manager_address: str) -> list[str]:
 def hand_images(root: Path, addresses: list[str]) -> None:
     """Build what the stack needs (cached) and load it into every node: one
     `docker save` stream, copied to each node's `docker load`."""
-    stack.build_images(stack.stack_images(root), "hand the images over")
+    stack.build_images(stack.stack_images(root), "hand the images over", stack.component_series(root))
     refs = sorted({service["image"] for service in stack_config(root, addresses[0])["services"].values()})
     engine.copy_images(refs, [f"tcp://{node}:2375" for node in addresses])
 
