@@ -95,27 +95,34 @@ def sha256(stream) -> str:
     return digest.hexdigest()
 
 
-def secrets_of(root: Path, part: Part) -> dict[str, str]:
-    """What a part's commands take from monasca.env: InfluxDB's admin, for the restore's DROP DATABASE."""
-    if part.service != "influxdb":
-        return {}
+def influx_admin(root: Path) -> dict[str, str]:
+    """InfluxDB's admin as the `influx` shell reads it from its environment."""
     return {"INFLUX_USERNAME": "admin", "INFLUX_PASSWORD": stack.env_values(root)["INFLUXDB_ADMIN_PASSWORD"]}
+
+
+def exec_in(root: Path, service: str, *command: str, env: dict[str, str] | None = None,
+            source=None, sink=None) -> tuple[int, str]:
+    """A command in a service's running container, binary in and out: (status, stderr).
+    `env`'s values reach it by name (`-e NAME`), never on a command line."""
+    env = env or {}
+    return stack.compose_pipe(root, "exec", "-T", *[arg for name in env for arg in ("-e", name)], service,
+                              *command, source=source, sink=sink, env=env)
 
 
 def in_service(root: Path, part: Part, script: str, *, source=None, sink=None) -> None:
     """Run a part's shell script in its service's container; a UserError naming the part when it fails."""
-    env = secrets_of(root, part)
-    status, errors = stack.compose_pipe(root, "exec", "-T", *[arg for name in env for arg in ("-e", name)],
-                                        part.service, "sh", "-c", script, source=source, sink=sink, env=env)
+    # InfluxDB's admin is what the restore's DROP DATABASE needs; the other parts need nothing of monasca.env.
+    env = influx_admin(root) if part.service == "influxdb" else None
+    status, errors = exec_in(root, part.service, "sh", "-c", script, env=env, source=source, sink=sink)
     if status != 0:
         raise UserError(f"{part.name} ({part.service}) failed with status {status}: "
                         f"{errors.strip()[-800:] or 'no message'}")
 
 
-def output(root: Path, service: str, *command: str) -> list[str]:
+def output(root: Path, service: str, *command: str, env: dict[str, str] | None = None) -> list[str]:
     """The lines a command prints in a service's container; a UserError with its error otherwise."""
     with tempfile.TemporaryFile() as sink:
-        status, errors = stack.compose_pipe(root, "exec", "-T", service, *command, sink=sink)
+        status, errors = exec_in(root, service, *command, env=env, sink=sink)
         sink.seek(0)
         out = sink.read().decode()
     if status != 0:
@@ -155,11 +162,12 @@ def backup(root: Path, archive: Path | None) -> int:
     stack.check_owner(root)
     require_running(root, STORES)
     started, clock = now(), time.monotonic()
-    archive = archive or root / BACKUPS / f"monasca-{started.replace(':', '').replace('-', '')}.tar"
+    stamp = started.replace(":", "").replace("-", "")          # 20261207T105821Z
+    archive = archive or root / BACKUPS / f"monasca-{stamp}.tar"
     if archive.exists():
         raise UserError(f"{archive} exists: name another file, or move that one away")
     archive.parent.mkdir(parents=True, exist_ok=True)
-    snapshot = "monasca-" + started.lower().replace(":", "").replace("-", "")
+    snapshot = f"monasca-{stamp.lower()}"       # OpenSearch's snapshot names are lowercase
     staging = archive.with_name(archive.name + ".parts")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(mode=0o700)
