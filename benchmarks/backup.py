@@ -21,7 +21,6 @@ import multiprocessing
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,7 +30,9 @@ from keystoneauth1.identity import v3
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-from monasca_docker import stack  # noqa: E402
+from monasca_docker import backup, stack  # noqa: E402
+
+from disk import points as stored_points  # noqa: E402  (benchmarks/, the script's folder)
 
 SERIES, PER_POST, LOGS_PER_POST = 1000, 1000, 100
 CLI = ROOT / ".venv" / "bin" / "monasca-docker"
@@ -115,43 +116,29 @@ def ingest_while(action, url, token, clients=2):
     return outcome, sum(t[0] for t in totals) / max(t[2] for t in totals), sum(t[1] for t in totals)
 
 
-def in_store(service, *command, env=None):
-    """What a command prints in a service's container (passwords through the environment)."""
-    with tempfile.TemporaryFile() as sink:
-        status, errors = stack.compose_pipe(ROOT, "exec", "-T", *[a for name in env or {} for a in ("-e", name)],
-                                            service, *command, sink=sink, env=env)
-        sink.seek(0)
-        if status != 0:
-            raise SystemExit(f"{service}: {errors}")
-        return sink.read().decode()
-
-
-def counts(values):
+def counts():
     """Points of the benchmark in InfluxDB, logs in OpenSearch, definitions and users in MariaDB."""
-    admin = {"INFLUX_USERNAME": "admin", "INFLUX_PASSWORD": values["INFLUXDB_ADMIN_PASSWORD"]}
-    answer = json.loads(in_store("influxdb", "influx", "-database", "mon", "-format", "json", "-execute",
-                                 r"SELECT count(value) FROM /^bench\.backup\./", env=admin))
-    points = sum(s["values"][0][1] for r in answer["results"] for s in r.get("series", []))
-    logs = in_store("opensearch", "python3", "-c", "import urllib.request; print(urllib.request.urlopen("
-                    "'http://127.0.0.1:9200/logs-*/_count').read().decode())")
-    rows = in_store("mysql", "sh", "-c", 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" exec mariadb -uroot -N -e "'
-                    "SELECT COUNT(*) FROM mon.alarm_definition; SELECT COUNT(*) FROM keystone.user\"").split()
-    return {"points": points, "logs": json.loads(logs)["count"], "alarm definitions": int(rows[0]),
-            "keystone users": int(rows[1])}
+    logs = backup.output(ROOT, "opensearch", "python3", "-c", "import urllib.request; print(urllib.request.urlopen("
+                         "'http://127.0.0.1:9200/logs-*/_count').read().decode())")
+    rows = backup.query_mysql(ROOT, "SELECT COUNT(*) FROM mon.alarm_definition; SELECT COUNT(*) FROM keystone.user")
+    return {"points": stored_points(measurements=r"/^bench\.backup\./"), "logs": json.loads(logs[0])["count"],
+            "alarm definitions": int(rows[0]), "keystone users": int(rows[1])}
 
 
-def wait_stored(values, points, logs, timeout=900):
+def wait_stored(points, logs, timeout=900):
     deadline = time.monotonic() + timeout
-    while (found := counts(values))["points"] < points or found["logs"] < logs:
+    while (found := counts())["points"] < points or found["logs"] < logs:
         if time.monotonic() > deadline:
             raise SystemExit(f"not all stored after {timeout} s: {found}")
         time.sleep(5)
     return found
 
 
-def timed(*args):
+def timed(*args, env=None):
+    """Seconds and output of monasca-docker; `env` adds variables."""
     started = time.monotonic()
-    result = subprocess.run([str(CLI), *args], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([str(CLI), *args], cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, **(env or {})})
     if result.returncode != 0:
         raise SystemExit(f"monasca-docker {' '.join(args)} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
     return time.monotonic() - started, result.stdout
@@ -170,7 +157,7 @@ def main(points=1_000_000, logs=10_000, definitions=100):
     token = token_of(values)
     print(f"{load()} on {os.cpu_count()} CPUs before")
     fill(urls, token, points, logs, definitions)
-    before = wait_stored(values, points, logs)
+    before = wait_stored(points, logs)
     print(f"stored: {before} ({load()})")
 
     _, rate, refused = ingest_while(lambda: time.sleep(20), urls["api"], token)
@@ -187,7 +174,7 @@ def main(points=1_000_000, logs=10_000, definitions=100):
     timed("up")
     seconds, _ = timed("restore", str(archive))
     print(f"restore: {seconds:.0f} s into a fresh stack ({load()})")
-    after = wait_stored(values, points, logs)
+    after = wait_stored(points, logs)
     print(f"after the restore: {after}")
     print("every count equal" if after == before else f"COUNTS DIFFER: before {before}, after {after}")
 

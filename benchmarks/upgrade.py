@@ -17,39 +17,21 @@ import datetime
 import json
 import multiprocessing
 import os
-import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 
 import requests
-from keystoneauth1 import session
-from keystoneauth1.identity import v3
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 from monasca_docker import stack  # noqa: E402
 
-CLI = ROOT / ".venv" / "bin" / "monasca-docker"
+from backup import timed, token_of  # noqa: E402  (benchmarks/, the script's folder)
+
 PREVIOUS = "2023.1"
 EVERY = 0.2
-
-
-def timed(*args, env=None):
-    started = time.monotonic()
-    result = subprocess.run([str(CLI), *args], cwd=ROOT, capture_output=True, text=True,
-                            env={**os.environ, **(env or {})})
-    if result.returncode != 0:
-        raise SystemExit(f"monasca-docker {' '.join(args)} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
-    return time.monotonic() - started
-
-
-def token_of(values):
-    urls = stack.endpoints(values)
-    auth = v3.Password(auth_url=urls["keystone"], username="mini-mon", password=values["MONASCA_USER_PASSWORD"],
-                       project_name="mini-mon", user_domain_name="Default", project_domain_name="Default")
-    return session.Session(auth=auth).get_token()
 
 
 def post(url, token, name, stop, results):
@@ -93,14 +75,14 @@ def main():
     url = stack.endpoints(values)["api"]
     print(f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs before")
     timed("down", "--volumes")
-    print(f"up with the {PREVIOUS} components: {timed('up', env={'MONASCA_COMPONENT_TAG': PREVIOUS}):.0f} s")
+    print(f"up with the {PREVIOUS} components: {timed('up', env={'MONASCA_COMPONENT_TAG': PREVIOUS})[0]:.0f} s")
     token = token_of(values)
     name = f"bench.upgrade_{uuid.uuid4().hex[:8]}"
     stop, results = multiprocessing.Event(), multiprocessing.Queue()
     poster = multiprocessing.Process(target=post, args=(url, token, name, stop, results))
     poster.start()
     time.sleep(10)
-    print(f"up with this series' images (the upgrade): {timed('up'):.0f} s "
+    print(f"up with this series' images (the upgrade): {timed('up')[0]:.0f} s "
           f"(load {os.getloadavg()[0]:.1f})")
     time.sleep(10)
     stop.set()
