@@ -54,11 +54,16 @@ def user_session(keystone_url, password, user="mini-mon", project="mini-mon"):
     return session.Session(auth=auth)
 
 
+def user_client(values, keystone_url):
+    """python-monascaclient as the monasca user, against the published API port, with a session of
+    its own: keystoneauth's re-authentication after a 401 is not safe between threads."""
+    sess = user_session(keystone_url, values["MONASCA_USER_PASSWORD"])
+    return monasca_client.Client("2_0", session=sess, endpoint=stack.endpoints(values)["api"])
+
+
 @pytest.fixture(scope="package")
 def monasca(running_stack, keystone_url):
-    """python-monascaclient as the monasca user, against the published API port."""
-    sess = user_session(keystone_url, running_stack["MONASCA_USER_PASSWORD"])
-    return monasca_client.Client("2_0", session=sess, endpoint=stack.endpoints(running_stack)["api"])
+    return user_client(running_stack, keystone_url)
 
 
 def eventually(probe, timeout, what, interval=2):

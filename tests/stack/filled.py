@@ -15,7 +15,7 @@ from keystoneauth1.identity import v3
 from monasca_docker import stack
 from tests.support import CLI, ROOT
 
-from .conftest import eventually, user_session
+from .conftest import eventually, user_client, user_session
 from .test_smoke import measurements, search_hits
 
 LOGS = 10          # a search answers 10 hits unless asked for more
@@ -128,9 +128,11 @@ class Feeder(threading.Thread):
     """Posts the alarms' metric every second, as an agent would, so that their states hold through
     the test; keeps the timestamp (ms) of each post the API accepted and of each it refused."""
 
-    def __init__(self, monasca, unique):
+    def __init__(self, values, keystone_url, unique):
         super().__init__(daemon=True)
-        self.monasca, self.unique = monasca, unique
+        # Its own client: one session shared with the test's thread can fail both of them
+        # when a new Keystone (a restore, an upgrade) refuses the token they hold.
+        self.monasca, self.unique = user_client(values, keystone_url), unique
         self.stop, self.accepted, self.refused = threading.Event(), [], []
 
     def run(self):

@@ -9,7 +9,7 @@ from .filled import LOGS, POINTS, Feeder, between, cli, counts, emptied, fill, n
 
 def test_a_backup_taken_while_serving_restores_everything_into_a_fresh_stack(
         disposable, emptied, running_stack, monasca, keystone_url, unique, tmp_path):
-    feeder = Feeder(monasca, unique)
+    feeder = Feeder(running_stack, keystone_url, unique)
     feeder.start()
     try:
         token = fill(monasca, running_stack, keystone_url, unique)

@@ -78,7 +78,7 @@ def test_an_upgrade_from_the_previous_series_keeps_everything_and_alarms_go_on(
 
     webhook_receiver = f"upgrade-webhook-{unique}"
     in_network(RECEIVER, name=webhook_receiver, detach=True)
-    feeder = Feeder(monasca, unique)
+    feeder = Feeder(running_stack, keystone_url, unique)
     feeder.start()
     try:
         token = fill(monasca, running_stack, keystone_url, unique, webhook=f"http://{webhook_receiver}:8080/")
