@@ -42,6 +42,15 @@ def test_subcommand_reaches_keystone_from_the_environment(client_image):
     assert "http://127.0.0.1:1/v3" in result.stdout + result.stderr
 
 
+def test_smoke_retries_an_unreachable_keystone_then_fails_in_one_line(client_image):
+    result = run(client_image, "monasca-smoke", "--timeout", "5",
+                 env={"OS_PASSWORD": "x", "OS_AUTH_URL": "http://127.0.0.1:1/v3"})
+    assert result.returncode == 1
+    assert result.stdout.count("not yet: ") >= 2, result.stdout     # tried again while the timeout lasted
+    assert "FAIL: Keystone at http://127.0.0.1:1/v3 gave no token within 5 s" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_programs_on_path_run_as_they_are_with_keystone_defaults(client_image):
     result = run(client_image, "sh", "-c", "id -u; env | grep '^OS_' | sort",
                  env={"OS_TENANT_NAME": "legacy", "OS_DOMAIN_NAME": "dom"})
