@@ -107,7 +107,8 @@ def _setup_seconds() -> dict[str, float]:
 
 
 def time_table(seconds: dict[str, float], shown: float = 10.0) -> str:
-    """Where a run's time went, largest first; the modules under `shown` seconds as one row.
+    """Where a run's time went: the test modules largest first (those under `shown` seconds as
+    one row), then the run's parts and its total.
 
     `seconds` has "total", and may have "setup", "build on this host",
     "pytest, LANE lane" rows (a lane's whole run: lanes run at once) and
@@ -115,12 +116,13 @@ def time_table(seconds: dict[str, float], shown: float = 10.0) -> str:
     modules = {name: value for name, value in seconds.items() if name.startswith("tests/")}
     big = sorted(((v, n) for n, v in modules.items() if v >= shown), reverse=True)
     small = [v for v in modules.values() if v < shown]
-    rows = [(name, value) for name, value in seconds.items()
-            if name in ("setup", "build on this host") or name.startswith("pytest, ")]
-    rows += [(f"  {name}", value) for value, name in big]
+    rows = [(f"  {name}", value) for value, name in big]
     if small:
         rows.append((f"  {len(small)} other test module{'s' * (len(small) != 1)}, under {shown:.0f} s each",
                      sum(small)))
+    # The run's parts last, above the total: a log cut in its middle still shows them.
+    rows += [(name, value) for name, value in seconds.items()
+             if name in ("setup", "build on this host") or name.startswith("pytest, ")]
     rows.append(("total", seconds["total"]))
     width = max(len(name) for name, _ in rows)
     lines = [f"{name:<{width}}  {value:>7.0f} s" for name, value in rows]
@@ -128,10 +130,12 @@ def time_table(seconds: dict[str, float], shown: float = 10.0) -> str:
 
 
 def failures(failed: dict[str, str]) -> str:
-    """Each failed test and its error's first three lines, the last thing a run prints."""
+    """Each failed test and three lines of its error, the last thing a run prints: its first
+    (the assertion's message) and, of a longer one, its last two (where output ends)."""
     lines = [f"ci: {len(failed)} test{'s' * (len(failed) != 1)} failed:"]
     for test, error in failed.items():
-        lines += [f"  {test}", *(f"    {line}" for line in error.splitlines()[:3])]
+        said = error.splitlines()
+        lines += [f"  {test}", *(f"    {line}" for line in (said if len(said) <= 3 else [said[0], *said[-2:]]))]
     return "\n".join(lines)
 
 
