@@ -93,8 +93,19 @@ def helm_run(printed, *args):
 
 def helm(printed, *args):
     done = helm_run(printed, *args)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:] + cluster_state(printed)
     return done.stdout
+
+
+def cluster_state(printed):
+    """What a failure needs beside helm's output: the pods (restarts, nodes) and Keystone's
+    and the API's last log lines; the cluster is gone when the test ends."""
+    kubectl, _ = kube_access(printed)
+    commands = (["get", "pods", "-o", "wide"], ["logs", "statefulset/monasca-keystone", "--tail=15"],
+                ["logs", "-l", "app.kubernetes.io/component=api", "--tail=10", "--prefix"])
+    return "".join(f"\n$ kubectl {' '.join(args)}\n" + (done.stdout + done.stderr)[-2000:]
+                   for args in commands
+                   for done in [subprocess.run([*kubectl, *args], capture_output=True, text=True)])
 
 
 def kubectl_get(kubectl, *args):

@@ -39,8 +39,7 @@ def start_deps():
         start_mon_database(names["mysql"], network)
         docker("run", "-d", "--name", names["keystone"], "--network", network, "--network-alias", "keystone",
                "--health-interval", "2s", "--health-start-period", "120s", "-p", "127.0.0.1::5000",
-               # a loaded host must not kill its workers while they load
-               "-e", "GUNICORN_TIMEOUT=120", *env_args(KEYSTONE_PASSWORDS), "monasca/keystone:latest")
+               *env_args(KEYSTONE_PASSWORDS), "monasca/keystone:latest")
         for role in ("kafka", "influxdb", "memcached"):
             wait_healthy(names[role])
         docker("run", "--rm", "--network", network, "monasca/kafka:latest", "init-topics", timeout=120)
