@@ -36,11 +36,9 @@ class Suite:
     paths: tuple[str, ...]            # prefixes of the paths it tests (its suites.toml's)
     images: frozenset[str]            # catalog names of the images it starts or builds
 
-    def touches(self, changed: list[str], *, own: bool = True) -> bool:
-        """Whether the change touches one of the suite's paths (its images aside); with
-        own=False, one of the paths it tests, not the suite's own files."""
-        prefixes = (*self.own, *self.paths) if own else self.paths
-        return any(path.startswith(prefixes) for path in changed)
+    def touches(self, changed: list[str]) -> bool:
+        """Whether the change touches the suite's own files or the paths it tests (its images aside)."""
+        return any(path.startswith((*self.own, *self.paths)) for path in changed)
 
     def runs_for(self, changed: list[str], planned: set[str]) -> bool:
         return self.touches(changed) or bool(self.images & planned)
