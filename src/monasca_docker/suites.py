@@ -7,9 +7,12 @@ has a suites.toml, a table per test module of the folder:
     [test_swarm]
     images = "stack"              # "stack", "chart", "catalog" or catalog names
     paths = ["deploy/swarm/"]     # path prefixes
+    whole_catalog = [...]         # path prefixes that also make a suite that builds
+                                  # build every image (tests/engines); optional
 
 A suite covers its module, its folder's conftest.py, __init__.py and
-suites.toml, the helpers every test shares, its paths, and its images: a
+suites.toml, the helpers every test shares, its paths (whole_catalog's
+included), and its images: a
 change whose plan names one of them (plan.affected: an image whose folder
 or lock it changes, every image below that one, and their ancestors, which
 the plan checks) runs the suite.
@@ -34,6 +37,7 @@ class Suite:
     module: str                       # tests/cluster/test_swarm.py
     own: tuple[str, ...]              # its module, its folder's files and the shared helpers
     paths: tuple[str, ...]            # prefixes of the paths it tests (its suites.toml's)
+    whole_catalog: tuple[str, ...]    # of those, the ones that make it build every image
     images: frozenset[str]            # catalog names of the images it starts or builds
 
     def touches(self, changed: list[str]) -> bool:
@@ -55,7 +59,8 @@ def load(root: Path) -> dict[str, Suite]:
             if not (root / module).is_file():
                 raise UserError(f"{declaration}: [{name}] names no module: there is no {module}")
             own = (module, f"{folder}/conftest.py", f"{folder}/__init__.py", f"{folder}/suites.toml", *SHARED)
-            found[module] = Suite(module, own, tuple(entry.get("paths", ())),
+            whole = tuple(entry.get("whole_catalog", ()))
+            found[module] = Suite(module, own, (*entry.get("paths", ()), *whole), whole,
                                   frozenset(_image_names(root, images, entry.get("images", ()), declaration)))
     return found
 

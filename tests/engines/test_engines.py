@@ -20,14 +20,12 @@ import tomllib
 
 import pytest
 
-from monasca_docker import catalog, plan
+from monasca_docker import catalog, plan, suites
 
 from .. import support
 from ..support import CLI, ROOT, STOP_PROBE
 
 ENGINES = tomllib.loads((ROOT / "engines.toml").read_text())["engines"]
-WHOLE_CATALOG = tuple(tomllib.loads((ROOT / "tests" / "engines" / "suites.toml").read_text())
-                      ["test_engines"]["whole_catalog"])
 DIND = sorted(suite for suite, engine in ENGINES.items() if engine["mode"] == "dind")
 IMAGES = catalog.load(ROOT)
 
@@ -37,7 +35,8 @@ def to_build():
     if "MONASCA_CHANGED" not in os.environ:
         return set(IMAGES)
     changed = os.environ["MONASCA_CHANGED"].split("\n")
-    if any(path.startswith(WHOLE_CATALOG) for path in changed):
+    whole_catalog = suites.load(ROOT)["tests/engines/test_engines.py"].whole_catalog
+    if any(path.startswith(whole_catalog) for path in changed):
         return set(IMAGES)
     return set(plan.rebuilt(IMAGES, changed))
 
