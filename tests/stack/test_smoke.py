@@ -130,6 +130,33 @@ def test_a_crossing_metric_raises_an_alarm_that_reaches_the_webhook(monasca, run
                       "the alarms of the deleted definition going") is True
 
 
+def test_a_fleet_alarmed_at_once_keeps_every_transition_in_its_history(monasca, unique):
+    """One POST crosses a match_by definition on 20 hosts, so the engine moves 20 alarms within
+    milliseconds; monasca-persister keys the state history by project and millisecond, and
+    each alarm's transition must still be there (#21: 10 published, 7 stored)."""
+    name = f"smoke.fleet_{unique}"
+    hosts = [f"host-{number}" for number in range(20)]
+    definition = monasca.alarm_definitions.create(name=f"fleet-{unique}", expression=f"max({name}) > 0",
+                                                  match_by=["hostname"])
+    try:
+        def every_host_alarmed():
+            now = int(time.time() * 1000)
+            monasca.metrics.create(jsonbody=[{"name": name, "dimensions": {"hostname": host}, "timestamp": now,
+                                              "value": 1.0} for host in hosts])
+            alarms = monasca.alarms.list(alarm_definition_id=definition["id"])
+            return len(alarms) == len(hosts) and all(alarm["state"] == "ALARM" for alarm in alarms) and alarms
+        alarms = eventually(every_host_alarmed, 90, "an alarm in ALARM for each host", interval=5)
+
+        def histories():
+            found = {alarm["id"]: [entry["new_state"] for entry in monasca.alarms.history(alarm_id=alarm["id"])]
+                     for alarm in alarms}
+            return all(found.values()) and found
+        found = eventually(histories, 90, "every alarm's state history")
+        assert all(states == ["ALARM"] for states in found.values()), found
+    finally:
+        monasca.alarm_definitions.delete(alarm_id=definition["id"])
+
+
 CONSUMER = """\
 from kafka import KafkaConsumer
 c = KafkaConsumer('log', bootstrap_servers='kafka:9092', auto_offset_reset='earliest',

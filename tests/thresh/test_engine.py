@@ -377,6 +377,20 @@ def test_avg_changes_only_once_the_view_is_due(db, thresh):
     assert alarms(db, def_id) == {alarm_id: "UNDETERMINED"}
 
 
+def test_one_pass_stamps_each_transition_of_a_tenant_with_its_own_millisecond(db, thresh):
+    """monasca-persister keys alarm_state_history by tenant and ms: one tick that moves
+    a match_by fleet's alarms at once must not give two of them the same timestamp (#21)."""
+    def_id = define(db, thresh, "avg(x) > 3", match_by=["hostname"])
+    hosts = ["h1", "h2", "h3"]
+    for host in hosts:
+        thresh.metric("x", {"hostname": host}, 5.0)
+    thresh.tick(M + 91)                                  # every view is due in this one pass
+    stamps = [message["timestamp"] for message in thresh.messages()]
+    assert len(stamps) == len(hosts) and len(set(stamps)) == len(hosts), stamps
+    assert min(stamps) == (M + 91) * 1000 and max(stamps) < (M + 91) * 1000 + 1000, stamps
+    assert set(alarms(db, def_id).values()) == {"ALARM"}
+
+
 def test_avg_times_3_is_undetermined_on_the_eighth_evaluation_after_ok(db, thresh):
     """§4.5 worked example (SubAlarmStatsTest.shouldEvaluateAndSlideWindow), ticks 35 s after each view end."""
     def_id = define(db, thresh, "avg(x) > 3 times 3")

@@ -44,6 +44,7 @@ class Engine:
         self.latest: dict[tuple[str, Metric], tuple[float, float]] = {}   # last (value, seconds) seen
         self.outbox: list[tuple[str, bytes, str, int]] = []   # (alarm id, message, state, ms)
         self.last_states: dict[str, SubAlarm] = {}               # last() sub-alarms to record
+        self.stamped: dict[str, int] = {}                        # tenant -> last transition's ms
         self.started = clock()
         self.caught_up = False
         self.transitions = 0
@@ -169,11 +170,20 @@ class Engine:
         new_state = alarm.report(sub_alarm)
         if new_state is None:
             return
-        timestamp_ms = int(self.clock() * 1000)
+        timestamp_ms = self._stamp(alarm.definition.tenant_id)
         message = messages.transition(alarm, alarm.state, new_state, timestamp_ms)
         self.outbox.append((alarm.id, message, new_state, timestamp_ms))
         alarm.state = new_state
         self.transitions += 1
+
+    def _stamp(self, tenant: str) -> int:
+        """Now in ms, but later than the tenant's previous transition: monasca-persister
+        keys alarm_state_history by tenant and millisecond, so two transitions of one
+        tenant with one stamp (a pass over a match_by fleet) would keep only the last.
+        A storm of N transitions runs at most N ms ahead of the clock."""
+        stamp = max(int(self.clock() * 1000), self.stamped.get(tenant, 0) + 1)
+        self.stamped[tenant] = stamp
+        return stamp
 
     def flush(self) -> None:
         """Publish the held transitions, then record them in MySQL (see service.reconcile)."""
