@@ -113,6 +113,16 @@ def test_poison_gets_422_naming_the_problem_and_nothing_of_its_batch_is_publishe
     assert topic_messages(ingest_deps["network"], "metrics", prefix) == []
 
 
+@pytest.mark.parametrize("path", ["/v2.0/metrics", "/v2.0/alarm-definitions"])
+def test_a_body_nested_past_pythons_parser_gets_400_and_the_api_goes_on(api, token, ingest_deps, path):
+    """#21: 60,000 nested `[` (under the body limit) got 500 from the JSON parser's recursion."""
+    status, body, _ = post(f"http://{api}{path}", token, b"[" * 60_000)
+    assert status == 400 and "more than 100 deep" in json.loads(body)["description"], body
+    name = f"ingest.after-deep.{uuid.uuid4().hex[:8]}"
+    assert post(f"http://{api}/v2.0/metrics", token, [metric(name)])[0] == 204
+    assert len(topic_messages(ingest_deps["network"], "metrics", name)) == 1
+
+
 def test_a_body_over_the_limit_gets_413_without_being_read(api, token):
     assert_refused_unread(api, "/v2.0/metrics", token, BODY_LIMIT)
 

@@ -13,10 +13,13 @@ bytes plus one, whether it came with a Content-Length or chunked. On
 ``POST .../metrics`` a metric whose timestamp InfluxDB cannot store, with a
 control character in its name, a dimension or value_meta, or with more
 dimensions than ``max_dimensions`` gets 422 naming the metric and the field.
+A body of any request nested deeper than MAX_DEPTH arrays and objects gets
+400: Python's JSON parser fails near 1000 levels, which the APIs answer 500.
 Everything else (malformed JSON included) is left to monasca-api's own
 validation.
 """
 import io
+import itertools
 import json
 import re
 
@@ -28,6 +31,11 @@ LATEST = "2262-04-11T23:47:16.854Z"
 # C0, DEL and C1 controls; value_meta values may hold tabs and line breaks.
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# No Monasca request nests past a handful of levels (a list of metrics, each
+# with its dimensions); 100 leaves room and stays far below Python's limit.
+MAX_DEPTH = 100
+NOT_A_BRACKET = bytes(sorted(set(range(256)) - set(b"[]{}")))
+STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
 class Refused(Exception):
@@ -49,6 +57,8 @@ class IngestGuard:
     def __call__(self, environ, start_response):
         try:
             body = self.read_body(environ)
+            if body is not None:
+                check_depth(body)
             if body is not None and environ["REQUEST_METHOD"] == "POST" \
                     and environ.get("PATH_INFO", "").rstrip("/").endswith("/metrics"):
                 self.check_metrics(body)
@@ -120,3 +130,19 @@ class IngestGuard:
                 if CONTROL.search(key) or (isinstance(value, str) and CONTROL_IN_TEXT.search(value)):
                     return f"control character in value_meta {key!r}"
         return None
+
+
+def check_depth(body):
+    """Refuse a body nested past MAX_DEPTH. The brackets outside strings, each +1 or -1,
+    summed as they come: the deepest running sum is the depth. Without its escaped
+    backslashes and quotes, every other piece between quotes is a string. It costs
+    about what one json.loads of the body does (all in C), and runs only for bodies
+    with more brackets than MAX_DEPTH."""
+    if body.count(b"[") + body.count(b"{") <= MAX_DEPTH:
+        return
+    unescaped = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    brackets = b"".join(unescaped.split(b'"')[::2]).translate(None, NOT_A_BRACKET)
+    if max(itertools.accumulate(map(STEP.__getitem__, brackets)), default=0) > MAX_DEPTH:
+        raise Refused("400 Bad Request", "Bad Request",
+                      f"the JSON body nests arrays and objects more than {MAX_DEPTH} deep: no Monasca request"
+                      " needs that")
