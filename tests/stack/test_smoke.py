@@ -131,11 +131,11 @@ def test_a_crossing_metric_raises_an_alarm_that_reaches_the_webhook(monasca, run
 
 
 def test_a_fleet_alarmed_at_once_keeps_every_transition_in_its_history(monasca, unique):
-    """One POST crosses a match_by definition on 20 hosts, so the engine moves 20 alarms within
+    """One POST crosses a match_by definition on 50 hosts, so the engine moves 50 alarms within
     milliseconds; monasca-persister keys the state history by project and millisecond, and
     each alarm's transition must still be there (#21: 10 published, 7 stored)."""
     name = f"smoke.fleet_{unique}"
-    hosts = [f"host-{number}" for number in range(20)]
+    hosts = [f"host-{number}" for number in range(50)]
     definition = monasca.alarm_definitions.create(name=f"fleet-{unique}", expression=f"max({name}) > 0",
                                                   match_by=["hostname"])
     try:
@@ -151,8 +151,39 @@ def test_a_fleet_alarmed_at_once_keeps_every_transition_in_its_history(monasca, 
             found = {alarm["id"]: [entry["new_state"] for entry in monasca.alarms.history(alarm_id=alarm["id"])]
                      for alarm in alarms}
             return all(found.values()) and found
-        found = eventually(histories, 90, "every alarm's state history")
+        found = eventually(histories, 90, "a state history for each of the 50 alarms")
         assert all(states == ["ALARM"] for states in found.values()), found
+    finally:
+        monasca.alarm_definitions.delete(alarm_id=definition["id"])
+
+
+def test_a_flapping_alarm_keeps_every_transition_in_order(monasca, unique):
+    """last() follows each value: the alarm flips six times, and its history has the seven
+    transitions (its creation's OK first) in order. Each value waits for the state before it:
+    the API spreads one POST's metrics over partitions, and last() drops a value older than
+    the one it has."""
+    name = f"smoke.flapping_{unique}"
+    definition = monasca.alarm_definitions.create(name=f"flapping-{unique}", expression=f"last({name}) > 0")
+    try:
+        def post(value):
+            monasca.metrics.create(jsonbody={"name": name, "timestamp": int(time.time() * 1000), "value": value})
+
+        alarm_id = eventually(lambda: post(0.0) or monasca.alarms.list(alarm_definition_id=definition["id"]), 90,
+                              "the alarm of the definition", interval=5)[0]["id"]
+        def state_is(state):
+            eventually(lambda: monasca.alarms.get(alarm_id=alarm_id)["state"] == state, 60, f"the alarm {state}")
+
+        state_is("OK")
+        for value, state in [(1.0, "ALARM"), (0.0, "OK")] * 3:
+            post(value)
+            state_is(state)
+        expected = ["OK", "ALARM", "OK", "ALARM", "OK", "ALARM", "OK"]
+
+        def history():
+            states = [entry["new_state"] for entry in sorted(monasca.alarms.history(alarm_id=alarm_id),
+                                                             key=lambda entry: entry["timestamp"])]
+            return len(states) >= len(expected) and states
+        assert eventually(history, 90, "seven transitions in the history") == expected
     finally:
         monasca.alarm_definitions.delete(alarm_id=definition["id"])
 
