@@ -154,6 +154,7 @@ def up(root: Path, timeout: int) -> int:
     check_owner(root)
     ensure_env_file(root)
     build_images(stack_images(root), "start the stack", component_series(root))
+    build_images(["client"], "run the client image as `up` prints it")
     result = compose(root, "up", "--detach", "--wait", "--wait-timeout", str(timeout),
                      overrides=start_checks(root))
     if result.returncode != 0:
@@ -190,6 +191,7 @@ def ready_message(root: Path, values: dict[str, str]) -> str:
     host as shell lines to paste (the password read from the env file, so
     that it is in no log)."""
     urls = endpoints(values)
+    client = catalog.load(catalog.project_root())["client"].ref
     return f"""
 Monasca is up.
   API:      {urls['api']}
@@ -201,7 +203,8 @@ The monasca CLI (python-monascaclient) on this host, as the monasca user:
   export OS_PASSWORD="$(sed -n 's/^MONASCA_USER_PASSWORD=//p' {shlex.quote(str(ensure_env_file(root)))})"
   monasca metric-list
 On the stack's network, the client image takes the internal endpoints:
-  docker run --rm --network {PROJECT}_default -e OS_PASSWORD -e OS_INTERFACE=internal monasca/client metric-list"""
+  docker run --rm --pull never --network {PROJECT}_default -e OS_PASSWORD -e OS_INTERFACE=internal \\
+         {client} metric-list"""
 
 
 def down(root: Path, volumes: bool) -> int:

@@ -27,6 +27,14 @@ def test_every_service_rotates_its_log_on_compose_and_on_swarm(config):
     assert all(service["logging"] == rotated for service in config["services"].values())
 
 
+def test_no_compose_service_pulls_its_image_and_the_stack_file_says_nothing_of_it(config):
+    """Docker Hub's monasca/* are upstream's retired images: never fetched in their place."""
+    pulled = {name for name, service in stack.compose_config(ROOT)["services"].items()
+              if service.get("pull_policy") != "never"}
+    assert pulled == set()
+    assert not any("pull_policy" in service for service in config["services"].values())
+
+
 def test_retention_settings_reach_influxdb_init_and_the_log_persister_on_compose_and_on_swarm(config):
     settings = stack.env_values(ROOT)
     for services in (stack.compose_config(ROOT)["services"], config["services"]):

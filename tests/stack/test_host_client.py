@@ -4,7 +4,6 @@ reaches the API through the catalog's public endpoints (the published ports);
 the client image on the stack's network through the internal ones."""
 import importlib.metadata
 import json
-import os
 import time
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from monasca_docker import catalog, stack
 from tests.support import ROOT, as_printed
 
-from .conftest import NETWORK, docker, eventually, user_session
+from .conftest import eventually, user_session
 
 INTERNAL = {"identity": "http://keystone:5000", "monitoring": "http://api:8070/v2.0",
             "logs": "http://log-api:5607/v2.0"}
@@ -77,15 +76,23 @@ def test_the_host_cli_as_printed_creates_and_lists(printed, unique):
         cli(printed, "notification-delete", method["id"])
 
 
-def test_the_client_image_on_the_stacks_network_takes_the_internal_endpoints(running_stack, unique):
-    """As `up` prints it: the password in the environment, not on a command line."""
+def test_the_client_image_on_the_stacks_network_takes_the_internal_endpoints(printed, unique):
+    """The `docker run` line `up` prints, as pasted after its login lines (the password in
+    the environment, not on a command line; no pull, so never upstream's image)."""
     name = f"hostcli.internal_{unique}"
-    env = dict(os.environ, OS_PASSWORD=running_stack["MONASCA_USER_PASSWORD"])
+    lines = printed.splitlines()
+    start = next(number for number, line in enumerate(lines) if line.strip().startswith("docker run"))
+    command = " ".join(line.strip().rstrip("\\") for line in lines[start:start + 2])
+    assert "--pull never" in command and command.endswith(" metric-list"), command
 
     def client(*args):
-        return docker("run", "--rm", "--network", NETWORK, "-e", "OS_PASSWORD", "-e", "OS_INTERFACE=internal",
-                      "monasca/client", *args, env=env, timeout=120)
+        """The printed line with args in place of its metric-list."""
+        result = as_printed(ROOT, printed, "sh", "-c", command.removesuffix("metric-list") + '"$@"', "sh", *args,
+                            timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result
 
+    client("metric-list")
     client("metric-create", name, "1", "--dimensions", f"run={unique}")
     listed = eventually(lambda: json.loads(client("metric-list", "--name", name, "--json").stdout), 90,
                         "the metric listed by the client image")

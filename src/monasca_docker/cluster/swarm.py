@@ -155,11 +155,13 @@ def swarm_service(compose_service: dict) -> dict:
 
 
 # Swarm ignores these (security_opt: the nodes' engines set no-new-privileges
-# instead), or, for networks, the stack's default overlay network is the one
+# instead; pull_policy: the nodes are handed the images, and deploy resolves
+# none), or, for networks, the stack's default overlay network is the one
 # wanted. A read-only root needs tmpfs folders owned by the service user, and
 # `stack deploy` passes a tmpfs neither an owner nor a mode (it is root's,
 # 0755): on Swarm the images write to their own folders in the container.
-IGNORED = ("build", "depends_on", "restart", "networks", "tmpfs", "read_only", "security_opt", "container_name")
+IGNORED = ("build", "depends_on", "restart", "networks", "tmpfs", "read_only", "security_opt", "container_name",
+           "pull_policy")
 
 
 def deploy(root: Path, manager_address: str) -> None:
