@@ -86,6 +86,16 @@ def alarm_list_cli(running_stack, definition_id):
     return json.loads(result.stdout)
 
 
+def alarms_once_posted(monasca, definition, metric):
+    """The definition's alarms, once a metric posted now (timestamped each time) has made one.
+    The engine learns of a new definition from the events topic, the metric comes on another:
+    one posted before the definition reached the engine matches nothing, so post again."""
+    def alarms():
+        monasca.metrics.create(jsonbody={**metric, "timestamp": int(time.time() * 1000)})
+        return monasca.alarms.list(alarm_definition_id=definition["id"])
+    return eventually(alarms, 90, "an alarm of the definition", interval=5)
+
+
 def test_a_crossing_metric_raises_an_alarm_that_reaches_the_webhook(monasca, running_stack, webhook_receiver,
                                                                     unique):
     """Metric -> threshold engine -> alarm in MariaDB and on alarm-state-transitions -> notification
@@ -96,14 +106,7 @@ def test_a_crossing_metric_raises_an_alarm_that_reaches_the_webhook(monasca, run
     definition = monasca.alarm_definitions.create(
         name=f"smoke-{unique}", expression=f"max({name}) > 0", alarm_actions=[method["id"]])
     try:
-        # The engine learns of a new definition from the events topic, the
-        # metric comes on another: one posted before the definition reached
-        # the engine matches nothing, so post again until the alarm exists.
-        def alarm_created():
-            monasca.metrics.create(jsonbody={"name": name, "dimensions": {"run": unique},
-                                             "timestamp": int(time.time() * 1000), "value": 1.0})
-            return monasca.alarms.list(alarm_definition_id=definition["id"])
-        alarms = eventually(alarm_created, 90, "an alarm of the definition", interval=5)
+        alarms = alarms_once_posted(monasca, definition, {"name": name, "dimensions": {"run": unique}, "value": 1.0})
         assert len(alarms) == 1
         alarm_id = alarms[0]["id"]
 
@@ -168,8 +171,7 @@ def test_a_flapping_alarm_keeps_every_transition_in_order(monasca, unique):
         def post(value):
             monasca.metrics.create(jsonbody={"name": name, "timestamp": int(time.time() * 1000), "value": value})
 
-        alarm_id = eventually(lambda: post(0.0) or monasca.alarms.list(alarm_definition_id=definition["id"]), 90,
-                              "the alarm of the definition", interval=5)[0]["id"]
+        alarm_id = alarms_once_posted(monasca, definition, {"name": name, "value": 0.0})[0]["id"]
 
         def state_is(state):
             eventually(lambda: monasca.alarms.get(alarm_id=alarm_id)["state"] == state, 60, f"the alarm {state}")
